@@ -1,0 +1,81 @@
+// Lua 5.4 for Swift: the macros Swift cannot import, as static inline functions, and the one
+// trampoline through which Lua calls every Swift function.
+#ifndef DESYNC_CLUA_SHIM_H
+#define DESYNC_CLUA_SHIM_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <stdio.h>
+
+static const int DESYNC_LUA_REGISTRYINDEX = LUA_REGISTRYINDEX;
+static const int DESYNC_LUA_MULTRET = LUA_MULTRET;
+static const int DESYNC_LUA_RIDX_GLOBALS = LUA_RIDX_GLOBALS;
+static const int DESYNC_LUA_RIDX_MAINTHREAD = LUA_RIDX_MAINTHREAD;
+
+static inline int desync_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline void desync_pop(lua_State *L, int n) { lua_pop(L, n); }
+static inline void desync_newtable(lua_State *L) { lua_newtable(L); }
+static inline int desync_pcall(lua_State *L, int nargs, int nresults, int msgh) {
+    return lua_pcall(L, nargs, nresults, msgh);
+}
+static inline void desync_call(lua_State *L, int nargs, int nresults) { lua_call(L, nargs, nresults); }
+static inline const char *desync_tostring(lua_State *L, int idx) { return lua_tostring(L, idx); }
+static inline lua_Number desync_tonumber(lua_State *L, int idx) { return lua_tonumber(L, idx); }
+static inline lua_Integer desync_tointeger(lua_State *L, int idx) { return lua_tointeger(L, idx); }
+static inline void desync_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+static inline void desync_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+static inline void desync_replace(lua_State *L, int idx) { lua_replace(L, idx); }
+static inline int desync_isnoneornil(lua_State *L, int idx) { return lua_isnoneornil(L, idx); }
+static inline int desync_isnil(lua_State *L, int idx) { return lua_isnil(L, idx); }
+static inline int desync_isfunction(lua_State *L, int idx) { return lua_isfunction(L, idx); }
+static inline int desync_istable(lua_State *L, int idx) { return lua_istable(L, idx); }
+static inline void *desync_newuserdata(lua_State *L, size_t size) { return lua_newuserdatauv(L, size, 1); }
+static inline int desync_getuservalue(lua_State *L, int idx) { return lua_getiuservalue(L, idx, 1); }
+static inline int desync_setuservalue(lua_State *L, int idx) { return lua_setiuservalue(L, idx, 1); }
+static inline void desync_pushglobaltable(lua_State *L) { lua_pushglobaltable(L); }
+static inline int desync_yieldable(lua_State *L) { return lua_isyieldable(L); }
+
+/// A Swift function called from Lua. It returns the number of results it pushed, or -1 when it
+/// has left an error value on top of the stack, which the trampoline then raises from C.
+typedef int (*desync_swift_function)(lua_State *L);
+
+static inline int desync_trampoline(lua_State *L) {
+    desync_swift_function f = (desync_swift_function)lua_touserdata(L, lua_upvalueindex(1));
+    int n = f(L);
+    if (n < 0) return lua_error(L);
+    return n;
+}
+
+/// Pushes a Lua function that calls `f` through the trampoline, with `nup` extra upvalues taken
+/// from the stack (they become upvalues 2...nup+1).
+static inline void desync_pushswiftfunction(lua_State *L, desync_swift_function f, int nup) {
+    lua_pushlightuserdata(L, (void *)f);
+    if (nup > 0) lua_insert(L, -(nup + 1));
+    lua_pushcclosure(L, desync_trampoline, nup + 1);
+}
+
+/// Swift aborts when memory runs out; so does every Lua state of desync. A Lua allocation that
+/// cannot fail is what lets Swift push values without a protected call: the only errors left in
+/// the raw API are memory errors.
+static inline void *desync_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    (void)ud; (void)osize;
+    if (nsize == 0) { free(ptr); return NULL; }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) { fputs("desync: out of memory\n", stderr); abort(); }
+    return p;
+}
+
+/// A new state with the standard libraries open. It starts as `luaL_newstate` makes it (so the
+/// panic and warning functions, with `@on`/`@off`, are the stock ones), then switches to desync's
+/// allocator: both use realloc/free, so blocks already allocated stay valid.
+static inline lua_State *desync_newstate(void) {
+    lua_State *L = luaL_newstate();
+    if (L == NULL) return NULL;
+    lua_setallocf(L, desync_lua_alloc, NULL);
+    luaL_openlibs(L);
+    return L;
+}
+
+#endif

@@ -1,0 +1,3 @@
+public final class Scheduler: Sendable {
+    public static let shared = Scheduler()
+}

@@ -1,0 +1,4 @@
+import DesyncLua
+
+let runtime = LuaRuntime()
+_ = runtime
