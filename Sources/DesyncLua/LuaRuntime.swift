@@ -28,6 +28,12 @@ public final class LuaRuntime {
     /// the reports that have no handler. The REPL calls it before each prompt.
     public func deliverPendingErrors() {}
 
+    /// The scheduler the runtime's objects run on (`:threads`, `:stats`).
+    public var scheduler: Scheduler { .shared }
+
+    /// The live desync objects created by this runtime, with their queue lengths (`:objects`).
+    public func liveObjects() -> [(name: String, pending: Int)] { [] }
+
     /// Asks the code running in the host state to stop with the error "interrupted!" (Ctrl-C),
     /// including a host blocked in `sync` or `wait`. Callable from any thread.
     public func interrupt() {}
