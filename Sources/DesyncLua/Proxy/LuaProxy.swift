@@ -1,0 +1,113 @@
+import CLua
+
+/// Proxy userdata: how a `LuaSharedObject` appears inside one Lua state.
+///
+/// The userdata block stores the strong reference itself (an optional existential), so the proxy
+/// keeps the object alive without a side allocation, and reading it back needs no dynamic cast.
+/// `__gc` sets the block to nil, which releases the reference exactly once however often `__gc` is
+/// called.
+enum LuaProxy {
+    /// The userdata block of a proxy.
+    typealias Slot = UnsafeMutablePointer<(any LuaSharedObject)?>
+
+    /// Pushes a proxy userdata holding a retained reference to `object`; its metatable is
+    /// `metatable(forTypeName:)` of the object's type.
+    ///
+    /// While a state still holds a proxy for `object`, the same userdata is pushed again, so one
+    /// shared object has one identity inside each state (it can be a table key, `==` holds).
+    static func push(_ object: any LuaSharedObject, onto L: OpaquePointer) {
+        precondition(lua_checkstack(L, 6) != 0, "desync: Lua stack overflow while pushing a proxy")
+        let identity = Unmanaged.passUnretained(object as AnyObject).toOpaque()
+        LuaRegistryTable.push(.liveProxies, onto: L)
+        lua_pushlightuserdata(L, identity)
+        lua_rawget(L, -2)
+        if let existing = slot(at: -1, in: L), let held = existing.pointee, held === object {
+            desync_remove(L, -2)
+            return
+        }
+        desync_pop(L, 1)
+
+        let block = desync_newuserdata(L, MemoryLayout<(any LuaSharedObject)?>.size)!
+        block.bindMemory(to: (any LuaSharedObject)?.self, capacity: 1).initialize(to: object)
+        metatable(forTypeName: type(of: object).luaTypeName, onto: L)
+        lua_setmetatable(L, -2)
+
+        lua_pushlightuserdata(L, identity)
+        lua_pushvalue(L, -2)
+        lua_rawset(L, -4)
+        desync_remove(L, -2)
+    }
+
+    /// The shared object behind a proxy at `index`, or nil when the value is not a desync proxy
+    /// (or is one whose reference `__gc` already released).
+    static func object(at index: Int32, in L: OpaquePointer) -> (any LuaSharedObject)? {
+        slot(at: index, in: L)?.pointee
+    }
+
+    /// Typed convenience: the shared object at `index` when it is a `T`.
+    static func object<T: LuaSharedObject>(at index: Int32, in L: OpaquePointer, as: T.Type) -> T? {
+        object(at: index, in: L) as? T
+    }
+
+    /// Pushes the metatable for a type name, creating it on first use with `__gc` (releases the
+    /// reference), `__name`, and the proxy marker. Other code adds `__index` and `__tostring`.
+    ///
+    /// The table lives in the registry under `name`, where `luaL_newmetatable` would put it; if
+    /// someone created it that way first, the proxy fields are added to it.
+    static func metatable(forTypeName name: String, onto L: OpaquePointer) {
+        precondition(lua_checkstack(L, 4) != 0, "desync: Lua stack overflow while pushing a metatable")
+        lua_pushstring(L, name)
+        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) != LUA_TTABLE {
+            desync_pop(L, 1)
+            lua_createtable(L, 0, 4)
+            lua_pushstring(L, name)
+            lua_pushvalue(L, -2)
+            lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+        }
+        lua_pushlightuserdata(L, marker)
+        let isMarked = lua_rawget(L, -2) == LUA_TBOOLEAN
+        desync_pop(L, 1)
+        if isMarked { return }
+
+        lua_pushstring(L, "__gc")
+        desync_pushswiftfunction(L, collectLuaProxy, 0)
+        lua_rawset(L, -3)
+        lua_pushstring(L, "__name")
+        lua_pushstring(L, name)
+        lua_rawset(L, -3)
+        lua_pushlightuserdata(L, marker)
+        lua_pushboolean(L, 1)
+        lua_rawset(L, -3)
+    }
+
+    /// The block of the proxy at `index`, or nil when the value is not a proxy.
+    ///
+    /// Light userdata cannot be made from Lua and the marker key is one, so only Swift can mark a
+    /// metatable as a proxy's; the size check guards the block read against a foreign userdata
+    /// given a proxy metatable with `debug.setmetatable`.
+    static func slot(at index: Int32, in L: OpaquePointer) -> Slot? {
+        guard lua_type(L, index) == LUA_TUSERDATA,
+              Int(lua_rawlen(L, index)) == MemoryLayout<(any LuaSharedObject)?>.size,
+              let block = lua_touserdata(L, index),
+              lua_checkstack(L, 2) != 0,
+              lua_getmetatable(L, index) != 0
+        else { return nil }
+        lua_pushlightuserdata(L, marker)
+        lua_rawget(L, -2)
+        let isProxy = lua_toboolean(L, -1) != 0
+        desync_pop(L, 2)
+        return isProxy ? block.assumingMemoryBound(to: (any LuaSharedObject)?.self) : nil
+    }
+
+    /// The key of the marker field: the address of `__gc`'s Swift function, unique to this module.
+    static var marker: UnsafeMutableRawPointer {
+        unsafeBitCast(collectLuaProxy as desync_swift_function, to: UnsafeMutableRawPointer.self)
+    }
+}
+
+/// `__gc` of every proxy: releases the reference and leaves nil, so a second call does nothing.
+private func collectLuaProxy(_ L: OpaquePointer?) -> Int32 {
+    guard let L, let slot = LuaProxy.slot(at: 1, in: L) else { return 0 }
+    slot.pointee = nil
+    return 0
+}

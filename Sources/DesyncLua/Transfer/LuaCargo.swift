@@ -1,0 +1,63 @@
+import CLua
+
+/// Lua values captured together out of one state, to be pushed into another.
+///
+/// Values cross between desync objects by copy, at the moment of the call. The calling thread
+/// captures them while it owns the source state; the cargo is then plain Swift data, free to
+/// travel to whichever thread later owns the target state and pushes it there.
+///
+/// The values of one cargo form one graph: a table reached twice, from two arguments or along a
+/// cycle, is one table again in the target; closures that shared an upvalue still share it.
+/// Shared objects (desync objects, futures, streams) cross by reference instead.
+public struct LuaCargo: Sendable {
+    let graph: LuaCargoGraph
+
+    init(graph: LuaCargoGraph) {
+        self.graph = graph
+    }
+
+    /// A cargo of no values.
+    public init() {
+        graph = LuaCargoGraph()
+    }
+
+    /// How many top-level values the cargo holds.
+    public var count: Int { graph.roots.count }
+
+    /// Captures `count` values of the stack of `L`, from absolute index `first` on.
+    ///
+    /// Leaves the stack of `L` as it was. Uses raw access only, so it never runs a metamethod and
+    /// never raises.
+    /// - Parameter describe: names the n-th value (from 1) at the head of an error path, e.g.
+    ///   "argument 2" or "result 1".
+    /// - Returns: the cargo, or the error naming the first value that cannot cross.
+    public static func capture(
+        from L: OpaquePointer, first: Int32, count: Int32,
+        describe: (Int) -> String = { "argument \($0)" }
+    ) -> Result<LuaCargo, LuaTransferError> {
+        let top = lua_gettop(L)
+        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0 else {
+            return .failure(LuaTransferError(message: "no Lua stack space to capture values"))
+        }
+        var capture = LuaCargoCapture(from: L)
+        defer { lua_settop(L, top) }
+        do {
+            for offset in 0..<max(count, 0) {
+                try capture.captureTopLevel(at: first + offset, position: Int(offset) + 1)
+                try capture.walkPendingNodes()
+            }
+        } catch {
+            return .failure(error.error(origins: capture.origins, describe: describe))
+        }
+        return .success(LuaCargo(graph: capture.graph))
+    }
+
+    /// Pushes the values onto `L` in order and returns how many it pushed.
+    ///
+    /// Never raises: it allocates only, and desync's allocator aborts rather than fail.
+    @discardableResult
+    public func push(onto L: OpaquePointer) -> Int32 {
+        var push = LuaCargoPush(graph: graph, onto: L)
+        return push.pushAll()
+    }
+}

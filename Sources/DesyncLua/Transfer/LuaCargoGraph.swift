@@ -1,0 +1,61 @@
+import CLua
+
+/// Everything one transfer carries: the top-level values and the tables and functions they reach.
+///
+/// Storage is flat (nodes, entries and upvalue cells in arrays) so that even a million nested
+/// tables cost heap arrays, never recursion.
+struct LuaCargoGraph: Sendable {
+    /// The top-level values, in stack order.
+    var roots: [LuaCargoValue] = []
+    /// Tables and Lua functions; `LuaCargoValue.table(node:)` and `.function(node:)` index here.
+    var nodes: [LuaCargoNode] = []
+    /// The key/value pairs of every table, each table owning one contiguous range.
+    var entries: [LuaCargoEntry] = []
+    /// Upvalue cells: a cell shared by several closures in the source appears here once.
+    var cells: [LuaCargoValue] = []
+}
+
+enum LuaCargoNode: Sendable {
+    case table(LuaCargoTable)
+    case function(LuaCargoFunction)
+}
+
+struct LuaCargoEntry: Sendable {
+    var key: LuaCargoValue
+    var value: LuaCargoValue
+}
+
+struct LuaCargoTable: Sendable {
+    /// Where this table's pairs sit in `LuaCargoGraph.entries`.
+    var entries: Range<Int>
+    /// Sizes for `lua_createtable`, so a big table is allocated once in the target.
+    var arrayHint: Int32
+    var hashHint: Int32
+    /// The node of the metatable, when there is one.
+    var metatable: Int?
+}
+
+struct LuaCargoFunction: Sendable {
+    /// `lua_dump` output with debug information, loadable in any state of this liblua.
+    var bytecode: [UInt8]
+    /// One per upvalue of the closure, in upvalue order.
+    var upvalues: [LuaCargoUpvalue]
+
+    /// True when loading alone yields the right closure: no upvalues, or just an `_ENV` bound to
+    /// globals, which is how `lua_load` binds a first upvalue. Such a closure carries no state of
+    /// its own, so the target may hand out one loaded copy many times.
+    var needsNoBinding: Bool {
+        switch upvalues.count {
+        case 0: true
+        case 1: upvalues[0] == .targetGlobals
+        default: false
+        }
+    }
+}
+
+enum LuaCargoUpvalue: Sendable, Equatable {
+    /// An `_ENV` that was the source's globals: it becomes the target's globals.
+    case targetGlobals
+    /// Index into `LuaCargoGraph.cells`.
+    case cell(Int)
+}

@@ -1,0 +1,26 @@
+import CLua
+
+/// One value captured out of a Lua state.
+///
+/// Tables and Lua functions are nodes of the cargo's graph and are referred to by node index, so
+/// that a table reached twice is one table again in the target, cycles included.
+enum LuaCargoValue: Sendable {
+    case luaNil
+    case boolean(Bool)
+    case integer(lua_Integer)
+    case float(lua_Number)
+    /// The raw bytes: Lua strings are binary, embedded zeros included.
+    case string([UInt8])
+    case table(node: Int)
+    case function(node: Int)
+    case cFunction(LuaCFunctionPointer)
+    case shared(any LuaSharedObject)
+}
+
+/// A C function without upvalues. Every state links the same liblua and the same Swift code, so
+/// the pointer means the same function in any state.
+struct LuaCFunctionPointer: @unchecked Sendable {
+    // Unchecked because imported C function pointer types are not marked Sendable; a function
+    // pointer is an immutable code address with no state of its own, so sharing it is safe.
+    let function: lua_CFunction
+}

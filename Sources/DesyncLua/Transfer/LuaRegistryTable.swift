@@ -1,0 +1,46 @@
+import CLua
+
+/// The weak bookkeeping tables that transfer keeps in each state's registry, created on first use.
+enum LuaRegistryTable {
+    /// Source side: Lua function -> its dumped bytecode. Weak keys, so caching a closure never
+    /// keeps it alive.
+    case dumpedBytecode
+    /// Target side: bytecode -> the closure loaded from it, for functions with nothing to bind.
+    /// Weak values, so an unused closure is collected and simply loaded again next time.
+    case loadedFunctions
+    /// Proxy identity: the address of a shared object -> its proxy userdata in this state. Weak
+    /// values, which Lua clears before the proxy's `__gc` runs, so a live entry always belongs to a
+    /// proxy that still retains the object at that address.
+    case liveProxies
+
+    private var registryKey: String {
+        switch self {
+        case .dumpedBytecode: "desync.transfer.dumped"
+        case .loadedFunctions: "desync.transfer.loaded"
+        case .liveProxies: "desync.proxies"
+        }
+    }
+
+    private var weakMode: String {
+        switch self {
+        case .dumpedBytecode: "k"
+        case .loadedFunctions, .liveProxies: "v"
+        }
+    }
+
+    /// Pushes the table, creating it when missing. Uses four stack slots at most.
+    static func push(_ table: LuaRegistryTable, onto L: OpaquePointer) {
+        lua_pushstring(L, table.registryKey)
+        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE { return }
+        desync_pop(L, 1)
+        lua_createtable(L, 0, 0)
+        lua_createtable(L, 0, 1)
+        lua_pushstring(L, "__mode")
+        lua_pushstring(L, table.weakMode)
+        lua_rawset(L, -3)
+        lua_setmetatable(L, -2)
+        lua_pushstring(L, table.registryKey)
+        lua_pushvalue(L, -2)
+        lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+    }
+}
