@@ -1,4 +1,4 @@
-import DesyncLua
+import Foundation
 
-let runtime = LuaRuntime()
-_ = runtime
+// The runtime is closed (and its objects' work done) inside Host.main, before the exit.
+exit(Host.main(arguments: CommandLine.arguments))

@@ -1,0 +1,99 @@
+// Ctrl-C for the desync-lua host, the way the stock `lua` does it: the SIGINT handler sets a Lua
+// hook on the running state, and the hook raises "interrupted!" at the next call, return or
+// instruction. Both must be C: a hook that raises longjmps, which must never cross Swift frames.
+//
+// Lua documents `lua_sethook` as safe to call from a signal handler that interrupted the thread
+// running the state, and only from there. Any thread may receive a process-wide SIGINT, so a
+// handler on another thread forwards the signal to the thread that runs Lua.
+//
+// This is Lua-specific C; it lives here because the host's only C module is this one.
+#ifndef DESYNC_CEDITLINE_INTERRUPT_H
+#define DESYNC_CEDITLINE_INTERRUPT_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <lua.h>
+#include <lauxlib.h>
+
+struct desync_host_interrupt {
+    /// The state running Lua code for the host, NULL while no Lua code runs (at the prompt).
+    /// Written only by the Lua thread; read by the handler on that same thread.
+    lua_State *volatile running;
+    /// The thread that runs Lua code.
+    pthread_t lua_thread;
+    /// Write end of a pipe: one byte per Ctrl-C that arrived while Lua code ran, for a thread
+    /// that then asks the runtime to interrupt (its blocking calls are not Lua code).
+    int notify_fd;
+    /// The hook below, from the same object file as the handler (see the slot).
+    lua_Hook stop_hook;
+};
+
+/// The handler's data. A `static` in a header exists once per object file that uses it, so only
+/// the copy next to the handler counts: `desync_host_install_sigint` returns that one, and every
+/// other function takes it as an argument.
+static inline struct desync_host_interrupt *desync_host_interrupt_slot(void) {
+    static struct desync_host_interrupt slot;
+    return &slot;
+}
+
+static inline void desync_host_stop_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+static inline void desync_host_on_sigint(int signal_number) {
+    int saved_errno = errno;
+    struct desync_host_interrupt *slot = desync_host_interrupt_slot();
+    if (!pthread_equal(pthread_self(), slot->lua_thread)) {
+        pthread_kill(slot->lua_thread, signal_number);
+    } else {
+        lua_State *L = slot->running;
+        if (L != NULL) {
+            lua_sethook(L, desync_host_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+            char byte = 1;
+            ssize_t written = write(slot->notify_fd, &byte, 1);
+            (void)written; /* a full pipe already holds a pending interrupt */
+        }
+    }
+    errno = saved_errno;
+}
+
+/// Installs the handler; the calling thread becomes the one that runs Lua code. Returns the
+/// handler's data, or NULL with errno set.
+static inline struct desync_host_interrupt *desync_host_install_sigint(int notify_fd) {
+    struct desync_host_interrupt *slot = desync_host_interrupt_slot();
+    slot->lua_thread = pthread_self();
+    slot->notify_fd = notify_fd;
+    slot->running = NULL;
+    slot->stop_hook = desync_host_stop_hook;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = desync_host_on_sigint;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return sigaction(SIGINT, &action, NULL) == 0 ? slot : NULL;
+}
+
+/// Marks `L` as running Lua code (Ctrl-C interrupts it), or nothing running when `L` is NULL.
+static inline void desync_host_set_running(struct desync_host_interrupt *slot, lua_State *L) {
+    slot->running = L;
+}
+
+/// Removes the stop hook if a Ctrl-C set it but the code ended before it fired, so that it does
+/// not interrupt the next chunk. A hook the script set itself stays.
+static inline void desync_host_clear_stop_hook(struct desync_host_interrupt *slot, lua_State *L) {
+    if (lua_gethook(L) == slot->stop_hook) lua_sethook(L, NULL, 0, 0);
+}
+
+/// The package paths Lua uses when no environment variable sets them (for `-E`).
+static inline const char *desync_host_default_path(void) { return LUA_PATH_DEFAULT; }
+static inline const char *desync_host_default_cpath(void) { return LUA_CPATH_DEFAULT; }
+
+/// "Lua 5.4.x" of the headers this host is built with.
+static inline const char *desync_host_lua_release(void) { return LUA_RELEASE; }
+
+#endif

@@ -1,0 +1,134 @@
+/// The command line of `desync-lua`, parsed the way the stock `lua` 5.4 parses its own, plus
+/// `-t N`/`--threads N` and `-h`/`--help`.
+struct CommandLineOptions: Equatable {
+    /// What `-e`, `-l` and `-W` ask for, run in the order given.
+    enum Action: Equatable {
+        case execute(String)
+        case require(global: String, module: String)
+        case enableWarnings
+    }
+
+    enum Script: Equatable {
+        case file(String)
+        case standardInput
+    }
+
+    var actions: [Action] = []
+    var interactive = false
+    var showVersion = false
+    var ignoreEnvironment = false
+    var threads: Int?
+    var script: Script?
+    /// Index in the full argument list of the script: where `arg[0]` falls. Without a script it
+    /// is 0, the program, and every option gets a positive index (as with `lua`).
+    var scriptIndex = 0
+
+    var hasExecute: Bool {
+        actions.contains { if case .execute = $0 { true } else { false } }
+    }
+
+    enum Outcome: Equatable {
+        case run(CommandLineOptions)
+        case help
+        /// `message` names the bad option; the caller prints it with the usage text.
+        case usageError(message: String)
+    }
+
+    /// `arguments[0]` is the program, as in `CommandLine.arguments`.
+    static func parse(_ arguments: [String]) -> Outcome {
+        var options = CommandLineOptions()
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("-") else { break }
+            switch argument {
+            case "--":
+                index += 1
+                return .run(options.withScript(at: index, in: arguments, dashMeansStandardInput: false))
+            case "-":
+                return .run(options.withScript(at: index, in: arguments, dashMeansStandardInput: true))
+            case "-i":
+                options.interactive = true
+                options.showVersion = true
+            case "-v":
+                options.showVersion = true
+            case "-E":
+                options.ignoreEnvironment = true
+            case "-W":
+                options.actions.append(.enableWarnings)
+            case "-h", "--help":
+                return .help
+            default:
+                switch takeValue(of: argument, at: &index, in: arguments) {
+                case .notThisOption:
+                    return .usageError(message: "unrecognized option '\(argument)'")
+                case .missing(let option):
+                    return .usageError(message: "'\(option)' needs argument")
+                case .value(let option, let value):
+                    if let error = options.apply(option, value) { return .usageError(message: error) }
+                }
+            }
+            index += 1
+        }
+        return .run(options.withScript(at: index, in: arguments, dashMeansStandardInput: true))
+    }
+
+    private enum OptionValue {
+        case notThisOption
+        case missing(option: String)
+        case value(option: String, String)
+    }
+
+    /// Options with a value: `-e stat` or `-estat`, `-l mod` or `-lmod`, `-t N` or `-tN`,
+    /// `--threads N` or `--threads=N`.
+    private static func takeValue(of argument: String, at index: inout Int, in arguments: [String]) -> OptionValue {
+        let option: String
+        var attached: String?
+        if argument == "--threads" {
+            option = argument
+        } else if argument.hasPrefix("--threads=") {
+            option = "--threads"
+            attached = String(argument.dropFirst("--threads=".count))
+        } else if ["-e", "-l", "-t"].contains(String(argument.prefix(2))) {
+            option = String(argument.prefix(2))
+            if argument.count > 2 { attached = String(argument.dropFirst(2)) }
+        } else {
+            return .notThisOption
+        }
+        if let attached { return .value(option: option, attached) }
+        // Like `lua`, a value may not start with "-": `-e -i` is a missing value, not code.
+        guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") else {
+            return .missing(option: option)
+        }
+        index += 1
+        return .value(option: option, arguments[index])
+    }
+
+    /// Returns an error message, or nil when the option is applied.
+    private mutating func apply(_ option: String, _ value: String) -> String? {
+        switch option {
+        case "-e":
+            actions.append(.execute(value))
+        case "-l":
+            if let equals = value.firstIndex(of: "=") {
+                actions.append(.require(global: String(value[..<equals]), module: String(value[value.index(after: equals)...])))
+            } else {
+                actions.append(.require(global: value, module: value))
+            }
+        default:
+            guard let count = Int(value), count >= 0 else { return "invalid thread count '\(value)'" }
+            threads = count
+        }
+        return nil
+    }
+
+    private func withScript(at index: Int, in arguments: [String], dashMeansStandardInput: Bool) -> CommandLineOptions {
+        var options = self
+        if index < arguments.count {
+            options.scriptIndex = index
+            let name = arguments[index]
+            options.script = name == "-" && dashMeansStandardInput ? .standardInput : .file(name)
+        }
+        return options
+    }
+}

@@ -1,0 +1,155 @@
+import CEditLine
+import CLua
+import DesyncLua
+import Foundation
+
+/// One run of `desync-lua`: the steps of the stock `lua`, in its order, on a desync runtime.
+struct Host {
+    let options: CommandLineOptions
+    let arguments: [String]
+    let runtime: LuaRuntime
+    let runner: ChunkRunner
+
+    private var lua: LuaStack { runner.lua }
+
+    /// Parses the command line, runs, and returns the exit status.
+    static func main(arguments: [String]) -> Int32 {
+        switch CommandLineOptions.parse(arguments) {
+        case .help:
+            StandardStreams.write(HostInfo.usage)
+            return 0
+        case .usageError(let message):
+            StandardStreams.write("\(HostInfo.programName): \(message)\n\(HostInfo.usage)", toError: true)
+            return 1
+        case .run(let options):
+            let runtime = LuaRuntime()
+            if let threads = options.threads { runtime.scheduler.maxThreads = threads }
+            let interrupts = InterruptSignals.install(for: runtime)
+            let runner = ChunkRunner(lua: LuaStack(state: runtime.hostState), interrupts: interrupts)
+            let host = Host(options: options, arguments: arguments, runtime: runtime, runner: runner)
+            return host.run() ? 0 : 1
+        }
+    }
+
+    /// False when anything failed.
+    private func run() -> Bool {
+        if options.showVersion { StandardStreams.write(HostInfo.banner + "\n") }
+        if options.ignoreEnvironment { ignoreEnvironment() }
+        makeArgumentTable()
+        guard options.ignoreEnvironment || runInitialization(),
+              runActions(),
+              runScript() else { return false }
+        if options.interactive {
+            runRepl()
+            return true
+        }
+        if options.script == nil && !options.hasExecute && !options.showVersion {
+            if StandardStreams.inputIsTerminal {
+                StandardStreams.write(HostInfo.banner + "\n")
+                runRepl()
+                return true
+            }
+            guard runFile(nil, arguments: []) else { return false }
+        }
+        // Batch mode: the script is done; its objects may still have work queued.
+        runtime.waitUntilIdle()
+        return runtime.unobservedFailureCount == 0
+    }
+
+    private func runRepl() {
+        let input: LineSource = StandardStreams.inputIsTerminal ? EditLineSource() : PlainLineSource()
+        Repl(runner: runner, runtime: runtime, input: input).run()
+    }
+
+    /// `-E`: the runtime opened the libraries already, so the paths taken from LUA_PATH and
+    /// LUA_CPATH are put back to Lua's defaults.
+    private func ignoreEnvironment() {
+        lua_pushboolean(lua.state, 1)
+        lua.setRegistryValue("LUA_NOENV")
+        guard lua.pushGlobal("package") == LUA_TTABLE else {
+            lua.pop()
+            return
+        }
+        let package = lua.top
+        lua_pushstring(lua.state, desync_host_default_path())
+        lua.setField(of: package, "path")
+        lua_pushstring(lua.state, desync_host_default_cpath())
+        lua.setField(of: package, "cpath")
+        lua.pop()
+    }
+
+    /// `arg`: the script at 0, the interpreter and its options below, the script's arguments above.
+    private func makeArgumentTable() {
+        let scriptIndex = options.scriptIndex
+        lua_createtable(lua.state, Int32(max(arguments.count - scriptIndex - 1, 0)), Int32(scriptIndex + 1))
+        for (index, argument) in arguments.enumerated() {
+            lua.push(argument)
+            lua_rawseti(lua.state, -2, lua_Integer(index - scriptIndex))
+        }
+        lua.setGlobal("arg")
+    }
+
+    /// LUA_INIT_5_4, else LUA_INIT: code, or `@file` to run a file.
+    private func runInitialization() -> Bool {
+        let environment = ProcessInfo.processInfo.environment
+        for name in ["LUA_INIT_5_4", "LUA_INIT"] {
+            guard let value = environment[name] else { continue }
+            if value.hasPrefix("@") { return runFile(String(value.dropFirst()), arguments: []) }
+            return succeeded(runner.run(value, chunkName: "=" + name))
+        }
+        return true
+    }
+
+    private func runActions() -> Bool {
+        for action in options.actions {
+            switch action {
+            case .execute(let code):
+                guard succeeded(runner.run(code, chunkName: "=(command line)")) else { return false }
+            case .require(let global, let module):
+                guard require(module, into: global) else { return false }
+            case .enableWarnings:
+                lua_warning(lua.state, "@on", 0)
+            }
+        }
+        return true
+    }
+
+    private func require(_ module: String, into global: String) -> Bool {
+        lua.pushGlobal("require")
+        lua.push(module)
+        guard succeeded(runner.call(argumentCount: 1, resultCount: 1)) else { return false }
+        lua.setGlobal(global)
+        return true
+    }
+
+    private func runScript() -> Bool {
+        guard let script = options.script else { return true }
+        let scriptArguments = Array(arguments.dropFirst(options.scriptIndex + 1))
+        switch script {
+        case .file(let path): return runFile(path, arguments: scriptArguments)
+        case .standardInput: return runFile(nil, arguments: scriptArguments)
+        }
+    }
+
+    /// Runs a file (standard input when `path` is nil) with `arguments` as its `...`.
+    private func runFile(_ path: String?, arguments: [String]) -> Bool {
+        var status = runner.loadFile(path)
+        if status == LUA_OK {
+            guard lua.reserve(Int32(arguments.count) + 1) else {
+                lua.pop()
+                StandardStreams.write("\(HostInfo.programName): too many arguments to script\n", toError: true)
+                return false
+            }
+            arguments.forEach(lua.push)
+            status = runner.call(argumentCount: Int32(arguments.count), resultCount: 0)
+        }
+        return succeeded(status)
+    }
+
+    /// Reports the error on top of the stack when `status` is not LUA_OK.
+    private func succeeded(_ status: Int32) -> Bool {
+        guard status != LUA_OK else { return true }
+        runner.reportError(withProgramName: true)
+        return false
+    }
+}

@@ -1,0 +1,30 @@
+import CEditLine
+
+/// The names and texts the host shows about itself.
+enum HostInfo {
+    static let programName = "desync-lua"
+    static let version = "0.1.0"
+
+    /// "desync-lua 0.1.0 (Lua 5.4.4)": for `-v`, `-i` and the REPL.
+    static var banner: String {
+        "\(programName) \(version) (\(String(cString: desync_host_lua_release())))"
+    }
+
+    static let usage = """
+        usage: \(programName) [options] [script [args]]
+        Available options are:
+          -e stat       execute string 'stat'
+          -i            enter interactive mode after executing 'script'
+          -l mod        require library 'mod' into global 'mod'
+          -l g=mod      require library 'mod' into global 'g'
+          -v            show version information
+          -E            ignore environment variables
+          -W            turn warnings on
+          -t N          run desync objects on at most N pool threads (0 allowed)
+          --threads N   same as -t N
+          -h, --help    show this help
+          --            stop handling options
+          -             stop handling options and execute stdin
+
+        """
+}

@@ -1,0 +1,51 @@
+import CEditLine
+import Foundation
+
+/// Where the REPL's lines come from.
+protocol LineSource {
+    /// The next line without its newline, or nil at the end of input.
+    func readLine(prompt: String) -> String?
+    /// A statement the user entered, for the history.
+    func remember(_ entry: String)
+}
+
+/// A terminal: libedit edits the line, and the history persists in `~/.desync_lua_history`.
+final class EditLineSource: LineSource {
+    private static let historyLimit: Int32 = 1000
+    private let historyPath: String?
+
+    init() {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        historyPath = home.isEmpty ? nil : (home as NSString).appendingPathComponent(".desync_lua_history")
+        using_history()
+        stifle_history(Self.historyLimit)
+        if let historyPath { _ = read_history(historyPath) }
+    }
+
+    func readLine(prompt: String) -> String? {
+        guard let line = readline(prompt) else { return nil }
+        defer { free(line) }
+        return String(cString: line)
+    }
+
+    func remember(_ entry: String) {
+        guard !entry.isEmpty else { return }
+        _ = add_history(entry)
+        // Written at once, so a session that ends in os.exit or a crash keeps its history.
+        if let historyPath { _ = write_history(historyPath) }
+    }
+}
+
+/// Input that is not a terminal (`-i` with a pipe): plain lines. The prompt and the line are
+/// written to stdout, so a transcript reads like the session, as with the stock `lua` here.
+final class PlainLineSource: LineSource {
+    func readLine(prompt: String) -> String? {
+        StandardStreams.write(prompt)
+        StandardStreams.flushOutput()
+        guard let line = Swift.readLine(strippingNewline: true) else { return nil }
+        StandardStreams.write(line + "\n")
+        return line
+    }
+
+    func remember(_ entry: String) {}
+}

@@ -1,0 +1,112 @@
+import CLua
+import DesyncLua
+
+/// The interactive loop: read a statement, run it, print what it returns, go on.
+struct Repl {
+    let runner: ChunkRunner
+    let runtime: LuaRuntime
+    let input: LineSource
+
+    private var lua: LuaStack { runner.lua }
+    private static let chunkName = "=stdin"
+
+    private enum Statement {
+        case chunk  // compiled, on top of the stack
+        case loadError  // the message on top of the stack
+        case command(String)
+        case endOfInput
+    }
+
+    func run() {
+        let commands = ReplCommands(runtime: runtime)
+        loop: while true {
+            runtime.deliverPendingErrors()
+            let base = lua.top
+            switch readStatement() {
+            case .endOfInput:
+                break loop
+            case .command(let line):
+                if commands.execute(line) == .quit { break loop }
+            case .loadError:
+                runner.reportError(withProgramName: false)
+            case .chunk:
+                if runner.call(argumentCount: 0, resultCount: LUA_MULTRET) == LUA_OK {
+                    printResults(from: base + 1)
+                } else {
+                    runner.reportError(withProgramName: false)
+                }
+            }
+            lua.setTop(base)
+            StandardStreams.flushOutput()
+        }
+        StandardStreams.write("\n")
+        StandardStreams.flushOutput()
+    }
+
+    private func readStatement() -> Statement {
+        guard let firstLine = input.readLine(prompt: prompt(first: true)) else { return .endOfInput }
+        if firstLine.drop(while: \.isWhitespace).hasPrefix(":") {
+            input.remember(firstLine)
+            return .command(String(firstLine.drop(while: \.isWhitespace)))
+        }
+        // `=expr` is an old shorthand for `return expr` that `lua` 5.4 still accepts.
+        let line = firstLine.hasPrefix("=") ? "return " + firstLine.dropFirst() : firstLine
+        // An expression first, so that its values print.
+        if runner.load("return " + line, chunkName: Self.chunkName) == LUA_OK {
+            input.remember(firstLine)
+            return .chunk
+        }
+        lua.pop()
+        var buffer = line
+        while true {
+            let status = runner.load(buffer, chunkName: Self.chunkName)
+            guard isIncomplete(status), let next = input.readLine(prompt: prompt(first: false)) else {
+                input.remember(buffer)
+                return status == LUA_OK ? .chunk : .loadError
+            }
+            lua.pop()
+            buffer += "\n" + next
+        }
+    }
+
+    /// A syntax error at the end of the input: the statement goes on in the next line.
+    private func isIncomplete(_ status: Int32) -> Bool {
+        guard status == LUA_ERRSYNTAX, let message = lua.string(at: -1) else { return false }
+        return message.hasSuffix("<eof>")
+    }
+
+    /// `_PROMPT`/`_PROMPT2` when set, converted as `tostring` would, else the default.
+    private func prompt(first: Bool) -> String {
+        let fallback = first ? "> " : ">> "
+        let base = lua.top
+        defer { lua.setTop(base) }
+        switch lua.pushGlobal(first ? "_PROMPT" : "_PROMPT2") {
+        case LUA_TNIL:
+            return fallback
+        case LUA_TSTRING, LUA_TNUMBER:
+            return lua.string(at: -1) ?? fallback
+        default:
+            // tostring may run a __tostring metamethod: only in a protected call.
+            lua.pushGlobal("tostring")
+            lua.insert(at: -2)
+            guard desync_pcall(lua.state, 1, 1, 0) == LUA_OK else { return fallback }
+            return lua.string(at: -1) ?? fallback
+        }
+    }
+
+    /// Prints the values from `first` to the top with the global `print`, as `lua` does.
+    private func printResults(from first: Int32) {
+        let count = lua.top - first + 1
+        guard count > 0 else { return }
+        guard lua.reserve(1) else {
+            StandardStreams.write("too many results to print\n", toError: true)
+            return
+        }
+        lua.pushGlobal("print")
+        lua.insert(at: first)
+        if desync_pcall(lua.state, count, 0, 0) != LUA_OK {
+            let message = lua.string(at: -1) ?? "(error object is a \(lua.typeName(at: -1)) value)"
+            StandardStreams.write("error calling 'print' (\(message))\n", toError: true)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import DesyncLua
+
+/// The REPL's `:` commands: a line starting with `:` is never valid Lua, so it is free for the
+/// workbench's own tools.
+struct ReplCommands {
+    enum Outcome: Equatable {
+        case proceed
+        case quit
+    }
+
+    let runtime: LuaRuntime
+
+    static let help = """
+        :help        this list
+        :stats       the scheduler: threads alive and busy, ready queues, jobs run, queued work
+        :threads     the pool size; :threads N sets it (0 allowed)
+        :objects     the live desync objects, with their queued jobs
+        :quit        leave (as does Ctrl-D)
+
+        """
+
+    /// Runs `line` (which starts with `:`) and writes its output to stdout.
+    func execute(_ line: String) -> Outcome {
+        let words = line.dropFirst().split(whereSeparator: \.isWhitespace).map(String.init)
+        let arguments = Array(words.dropFirst())
+        switch words.first ?? "" {
+        case "help":
+            StandardStreams.write(Self.help)
+        case "stats":
+            StandardStreams.write(statsReport())
+        case "threads":
+            threads(arguments)
+        case "objects":
+            StandardStreams.write(objectsReport())
+        case "quit", "q":
+            return .quit
+        case let name:
+            StandardStreams.write("unknown command ':\(name)' (:help lists the commands)\n", toError: true)
+        }
+        return .proceed
+    }
+
+    private func statsReport() -> String {
+        let scheduler = runtime.scheduler
+        let stats = scheduler.stats
+        let busyObjects = runtime.liveObjects().filter { $0.pending > 0 }
+        let queuedJobs = busyObjects.reduce(0) { $0 + $1.pending }
+        return """
+            threads: \(stats.threadsAlive) alive, \(stats.threadsBusy) busy, at most \(scheduler.maxThreads)
+            ready queues: \(stats.readyQueues)
+            jobs run: \(stats.jobsRun)
+            objects with queued work: \(busyObjects.count) (\(queuedJobs) jobs queued)
+
+            """
+    }
+
+    private func threads(_ arguments: [String]) {
+        if let argument = arguments.first {
+            guard arguments.count == 1, let count = Int(argument), count >= 0 else {
+                StandardStreams.write("usage: :threads [N] (N a whole number, 0 allowed)\n", toError: true)
+                return
+            }
+            runtime.scheduler.maxThreads = count
+        }
+        StandardStreams.write("threads: at most \(runtime.scheduler.maxThreads)\n")
+    }
+
+    private func objectsReport() -> String {
+        let objects = runtime.liveObjects()
+        guard !objects.isEmpty else { return "no live objects\n" }
+        let width = objects.map(\.name.count).max() ?? 0
+        return objects.map { object in
+            let padding = String(repeating: " ", count: width - object.name.count)
+            return "\(object.name)\(padding)  \(object.pending) queued\n"
+        }.joined()
+    }
+}
