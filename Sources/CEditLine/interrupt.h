@@ -27,6 +27,8 @@ struct desync_host_interrupt {
     /// Write end of a pipe: one byte per Ctrl-C that arrived while Lua code ran, for a thread
     /// that then asks the runtime to interrupt (its blocking calls are not Lua code).
     int notify_fd;
+    /// How many Ctrl-C arrived while no Lua code ran (the REPL waiting for a line).
+    volatile sig_atomic_t idle_interrupts;
     /// The hook below, from the same object file as the handler (see the slot).
     lua_Hook stop_hook;
 };
@@ -57,6 +59,8 @@ static inline void desync_host_on_sigint(int signal_number) {
             char byte = 1;
             ssize_t written = write(slot->notify_fd, &byte, 1);
             (void)written; /* a full pipe already holds a pending interrupt */
+        } else {
+            slot->idle_interrupts += 1;
         }
     }
     errno = saved_errno;
@@ -81,6 +85,10 @@ static inline struct desync_host_interrupt *desync_host_install_sigint(int notif
 /// Marks `L` as running Lua code (Ctrl-C interrupts it), or nothing running when `L` is NULL.
 static inline void desync_host_set_running(struct desync_host_interrupt *slot, lua_State *L) {
     slot->running = L;
+}
+
+static inline int desync_host_idle_interrupts(struct desync_host_interrupt *slot) {
+    return slot->idle_interrupts;
 }
 
 /// Removes the stop hook if a Ctrl-C set it but the code ended before it fired, so that it does

@@ -9,6 +9,7 @@ struct Host {
     let arguments: [String]
     let runtime: LuaRuntime
     let runner: ChunkRunner
+    let interrupts: InterruptSignals?
 
     private var lua: LuaStack { runner.lua }
 
@@ -26,7 +27,8 @@ struct Host {
             if let threads = options.threads { runtime.scheduler.maxThreads = threads }
             let interrupts = InterruptSignals.install(for: runtime)
             let runner = ChunkRunner(lua: LuaStack(state: runtime.hostState), interrupts: interrupts)
-            let host = Host(options: options, arguments: arguments, runtime: runtime, runner: runner)
+            let host = Host(options: options, arguments: arguments, runtime: runtime, runner: runner,
+                            interrupts: interrupts)
             return host.run() ? 0 : 1
         }
     }
@@ -57,7 +59,7 @@ struct Host {
     }
 
     private func runRepl() {
-        let input: LineSource = StandardStreams.inputIsTerminal ? EditLineSource() : PlainLineSource()
+        let input: LineSource = StandardStreams.inputIsTerminal ? EditLineSource(interrupts: interrupts) : PlainLineSource()
         Repl(runner: runner, runtime: runtime, input: input).run()
     }
 

@@ -43,6 +43,9 @@ struct InterruptSignals {
         return desync_host_install_sigint(writeEnd).map(InterruptSignals.init)
     }
 
+    /// How many Ctrl-C arrived while no Lua code ran: a line reader compares it before and after.
+    var idleInterruptCount: Int32 { desync_host_idle_interrupts(slot) }
+
     /// Brackets Lua code run in `state`: Ctrl-C during `body` interrupts it.
     func interruptible<Result>(_ state: OpaquePointer, _ body: () -> Result) -> Result {
         desync_host_set_running(slot, state)

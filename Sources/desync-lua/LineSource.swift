@@ -1,10 +1,17 @@
 import CEditLine
 import Foundation
 
+enum LineInput: Equatable {
+    /// A line, without its newline.
+    case line(String)
+    /// Ctrl-C while the line was typed: the statement is dropped.
+    case interrupted
+    case end
+}
+
 /// Where the REPL's lines come from.
 protocol LineSource {
-    /// The next line without its newline, or nil at the end of input.
-    func readLine(prompt: String) -> String?
+    func readLine(prompt: String) -> LineInput
     /// A statement the user entered, for the history.
     func remember(_ entry: String)
 }
@@ -13,8 +20,10 @@ protocol LineSource {
 final class EditLineSource: LineSource {
     private static let historyLimit: Int32 = 1000
     private let historyPath: String?
+    private let interrupts: InterruptSignals?
 
-    init() {
+    init(interrupts: InterruptSignals?) {
+        self.interrupts = interrupts
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         historyPath = home.isEmpty ? nil : (home as NSString).appendingPathComponent(".desync_lua_history")
         using_history()
@@ -22,10 +31,16 @@ final class EditLineSource: LineSource {
         if let historyPath { _ = read_history(historyPath) }
     }
 
-    func readLine(prompt: String) -> String? {
-        guard let line = readline(prompt) else { return nil }
+    func readLine(prompt: String) -> LineInput {
+        let interruptsBefore = interrupts?.idleInterruptCount
+        guard let line = readline(prompt) else {
+            // libedit gives up the line on Ctrl-C as it does at the end of input.
+            guard let interruptsBefore, interrupts?.idleInterruptCount != interruptsBefore else { return .end }
+            StandardStreams.write("\n")
+            return .interrupted
+        }
         defer { free(line) }
-        return String(cString: line)
+        return .line(String(cString: line))
     }
 
     func remember(_ entry: String) {
@@ -39,12 +54,12 @@ final class EditLineSource: LineSource {
 /// Input that is not a terminal (`-i` with a pipe): plain lines. The prompt and the line are
 /// written to stdout, so a transcript reads like the session, as with the stock `lua` here.
 final class PlainLineSource: LineSource {
-    func readLine(prompt: String) -> String? {
+    func readLine(prompt: String) -> LineInput {
         StandardStreams.write(prompt)
         StandardStreams.flushOutput()
-        guard let line = Swift.readLine(strippingNewline: true) else { return nil }
+        guard let line = Swift.readLine(strippingNewline: true) else { return .end }
         StandardStreams.write(line + "\n")
-        return line
+        return .line(line)
     }
 
     func remember(_ entry: String) {}

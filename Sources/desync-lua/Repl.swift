@@ -14,6 +14,7 @@ struct Repl {
         case chunk  // compiled, on top of the stack
         case loadError  // the message on top of the stack
         case command(String)
+        case interrupted
         case endOfInput
     }
 
@@ -25,6 +26,8 @@ struct Repl {
             switch readStatement() {
             case .endOfInput:
                 break loop
+            case .interrupted:
+                break
             case .command(let line):
                 if commands.execute(line) == .quit { break loop }
             case .loadError:
@@ -44,7 +47,12 @@ struct Repl {
     }
 
     private func readStatement() -> Statement {
-        guard let firstLine = input.readLine(prompt: prompt(first: true)) else { return .endOfInput }
+        let firstLine: String
+        switch input.readLine(prompt: prompt(first: true)) {
+        case .line(let line): firstLine = line
+        case .interrupted: return .interrupted
+        case .end: return .endOfInput
+        }
         if firstLine.drop(while: \.isWhitespace).hasPrefix(":") {
             input.remember(firstLine)
             return .command(String(firstLine.drop(while: \.isWhitespace)))
@@ -60,12 +68,21 @@ struct Repl {
         var buffer = line
         while true {
             let status = runner.load(buffer, chunkName: Self.chunkName)
-            guard isIncomplete(status), let next = input.readLine(prompt: prompt(first: false)) else {
+            guard isIncomplete(status) else {
                 input.remember(buffer)
                 return status == LUA_OK ? .chunk : .loadError
             }
-            lua.pop()
-            buffer += "\n" + next
+            switch input.readLine(prompt: prompt(first: false)) {
+            case .line(let next):
+                lua.pop()
+                buffer += "\n" + next
+            case .interrupted:
+                lua.pop()
+                return .interrupted
+            case .end:
+                input.remember(buffer)
+                return .loadError
+            }
         }
     }
 
