@@ -14,6 +14,14 @@ struct TransferCacheTests {
         #expect(target.holds("debug.getregistry()['desync.transfer.loaded'] ~= nil"))
     }
 
+    @Test func distinctClosuresOfOneCargoStayDistinct() throws {
+        let source = TestLuaState(), target = TestLuaState()
+        source.run("twins = {} for i = 1, 2 do twins[i] = function() return print end end keyed = {[twins[1]] = 1, [twins[2]] = 2}")
+        #expect(try transfer("twins, keyed", from: source, to: target, check: """
+            function(twins, keyed) return twins[1] ~= twins[2] and keyed[twins[1]] == 1 and keyed[twins[2]] == 2 end
+            """))
+    }
+
     @Test func functionsWithCopiedUpvaluesAreFreshEachTime() throws {
         let source = TestLuaState(), target = TestLuaState()
         source.run("local n = 0 function counter() n = n + 1 return n end")

@@ -36,6 +36,8 @@ public struct LuaCargo: Sendable {
         describe: (Int) -> String = { "argument \($0)" }
     ) -> Result<LuaCargo, LuaTransferError> {
         let top = lua_gettop(L)
+        // Capture pushes bookkeeping, which would shift a relative index.
+        let first = lua_absindex(L, first)
         guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0 else {
             return .failure(LuaTransferError(message: "no Lua stack space to capture values"))
         }

@@ -52,11 +52,15 @@ struct LuaCargoPush {
     }
 
     private func createNodes(loadedFunctions: Int32) {
+        // Two distinct closures of one cargo stay distinct (they may be keys of one table), so the
+        // state's reusable closure serves only the first node with a given bytecode.
+        var reusedBytecode: Set<[UInt8]> = []
         for (node, content) in graph.nodes.enumerated() {
             switch content {
             case .table(let table):
                 lua_createtable(L, table.arrayHint, table.hashHint)
-            case .function(let function) where function.needsNoBinding:
+            case .function(let function)
+                where function.needsNoBinding && reusedBytecode.insert(function.bytecode).inserted:
                 LuaBytecode.pushReusable(function.bytecode, cache: loadedFunctions, onto: L)
             case .function(let function):
                 LuaBytecode.load(function.bytecode, onto: L)
