@@ -1,0 +1,68 @@
+@testable import desync_lua
+import Testing
+
+@Suite struct CommandLineOptionsTests {
+    private func options(_ arguments: String...) -> CommandLineOptions? {
+        if case .run(let options) = CommandLineOptions.parse(["desync-lua"] + arguments) { return options }
+        return nil
+    }
+
+    private func usageError(_ arguments: String...) -> String? {
+        if case .usageError(let message) = CommandLineOptions.parse(["desync-lua"] + arguments) { return message }
+        return nil
+    }
+
+    @Test func actionsKeepTheirOrder() throws {
+        let parsed = try #require(options("-e", "a=1", "-lstring", "-W", "-l", "g=mod", "-eb=2"))
+        #expect(parsed.actions == [
+            .execute("a=1"), .require(global: "string", module: "string"), .enableWarnings,
+            .require(global: "g", module: "mod"), .execute("b=2"),
+        ])
+    }
+
+    @Test func scriptAndItsArguments() throws {
+        let parsed = try #require(options("-i", "script.lua", "-e", "x"))
+        #expect(parsed.script == .file("script.lua"))
+        #expect(parsed.scriptIndex == 2)
+        #expect(parsed.interactive && parsed.showVersion)
+        #expect(parsed.actions.isEmpty)
+    }
+
+    @Test func noScript() throws {
+        let parsed = try #require(options("-E"))
+        #expect(parsed.script == nil)
+        #expect(parsed.scriptIndex == 0)
+        #expect(parsed.ignoreEnvironment)
+    }
+
+    @Test func dashes() throws {
+        #expect(options("-")?.script == .standardInput)
+        #expect(options("--", "-")?.script == .file("-"))
+        #expect(options("--", "-e")?.script == .file("-e"))
+        #expect(options("--")?.script == nil)
+    }
+
+    @Test func threads() throws {
+        #expect(options("-t", "0")?.threads == 0)
+        #expect(options("-t8")?.threads == 8)
+        #expect(options("--threads", "3")?.threads == 3)
+        #expect(options("--threads=5")?.threads == 5)
+        #expect(usageError("-t", "x") == "invalid thread count 'x'")
+        #expect(usageError("-t", "-1") == "'-t' needs argument")
+        #expect(usageError("--threads") == "'--threads' needs argument")
+    }
+
+    @Test func usageErrors() {
+        #expect(usageError("-x") == "unrecognized option '-x'")
+        #expect(usageError("-ix") == "unrecognized option '-ix'")
+        #expect(usageError("--x") == "unrecognized option '--x'")
+        #expect(usageError("-e") == "'-e' needs argument")
+        #expect(usageError("-e", "-i") == "'-e' needs argument")
+        #expect(usageError("-l") == "'-l' needs argument")
+    }
+
+    @Test func help() {
+        #expect(CommandLineOptions.parse(["desync-lua", "-h"]) == .help)
+        #expect(CommandLineOptions.parse(["desync-lua", "-v", "--help"]) == .help)
+    }
+}
