@@ -91,10 +91,8 @@ struct ProxyTests {
     @Test func proxiesHaveTheirTypeName() {
         let state = TestLuaState()
         LuaProxy.push(TestSharedObject(name: "a"), onto: state.L)
-        lua_rawgeti(state.L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        lua_pushstring(state.L, "proxy")
         lua_pushvalue(state.L, 1)
-        lua_rawset(state.L, -3)
+        state.popIntoGlobal("proxy")
         #expect(state.holds("tostring(proxy):match('^desync%.test: ') ~= nil"))
         #expect(state.holds("getmetatable(proxy) == debug.getregistry()['desync.test']"))
     }
@@ -131,11 +129,8 @@ struct ProxyTests {
         weak var released: TestSharedObject?
         released = object
         LuaProxy.push(object, onto: state.L)
-        lua_rawgeti(state.L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        lua_pushstring(state.L, "proxy")
         lua_pushvalue(state.L, 1)
-        lua_rawset(state.L, -3)
-        desync_pop(state.L, 1)
+        state.popIntoGlobal("proxy")
         state.run("getmetatable(proxy).__gc(proxy) getmetatable(proxy).__gc(proxy) getmetatable(proxy).__gc(io.stdout)")
         #expect(LuaProxy.object(at: 1, in: state.L) == nil)
         // The released proxy is not handed out again for the same object.

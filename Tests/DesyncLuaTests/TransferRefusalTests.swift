@@ -25,11 +25,8 @@ struct TransferRefusalTests {
 
     @Test func lightUserdataIsRefused() {
         let source = TestLuaState()
-        lua_rawgeti(source.L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        lua_pushstring(source.L, "light")
         lua_pushlightuserdata(source.L, UnsafeMutableRawPointer(bitPattern: 0x1234))
-        lua_rawset(source.L, -3)
-        desync_pop(source.L, 1)
+        source.popIntoGlobal("light")
         #expect(refusal("{nested = {true, light}}", in: source)
             == "argument 1, field 'nested', [2]: light userdata cannot cross between desync objects")
     }

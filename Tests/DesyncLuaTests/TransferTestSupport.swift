@@ -58,6 +58,15 @@ final class TestLuaState {
         return lua_toboolean(L, -1) != 0
     }
 
+    /// Pops the value on top of the stack into the global `name`, without metamethods.
+    func popIntoGlobal(_ name: String) {
+        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        lua_pushstring(L, name)
+        lua_rotate(L, -3, -1)
+        lua_rawset(L, -3)
+        desync_pop(L, 1)
+    }
+
     /// Whether the Lua expression `condition` is true in this state.
     func holds(_ condition: String, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
         let top = lua_gettop(L)

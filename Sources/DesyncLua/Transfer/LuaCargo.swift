@@ -9,6 +9,13 @@ import CLua
 /// The values of one cargo form one graph: a table reached twice, from two arguments or along a
 /// cycle, is one table again in the target; closures that shared an upvalue still share it.
 /// Shared objects (desync objects, futures, streams) cross by reference instead.
+///
+/// Because everything else is a copy, changes made on the other side never flow back:
+/// ```lua
+/// local count = 0
+/// obj:sync(function() count = count + 1 end)   -- increments the job's own copy
+/// print(count)                                 --> 0; return the value instead
+/// ```
 public struct LuaCargo: Sendable {
     let graph: LuaCargoGraph
 
