@@ -1,0 +1,102 @@
+/// A value that is only ever touched by jobs that run one at a time, in the order they were
+/// queued, on a shared pool of threads.
+///
+/// `Desync` is an alternative both to a mutex (``sync(_:)`` waits for its job, which runs after
+/// every job queued before it) and to spawning threads (``async(_:)`` returns at once):
+///
+/// ```swift
+/// let counter = Desync(0)
+/// counter.async { $0 += 1 }                 // returns at once
+/// let now = counter.sync { $0 }             // 1: runs after the async job
+/// let later = counter.future { $0 * 10 }    // a handle to poll, wait on or await
+/// print(now, try later.wait())              // 1 10
+/// ```
+///
+/// Work queued on an object runs even after the last reference to the object is gone.
+public final class Desync<T>: Sendable {
+    let queue: JobQueue<T>
+
+    /// Makes `value` asynchronous. The object owns it from now on; only its jobs can reach it.
+    public init(_ value: consuming sending T, scheduler: Scheduler = .shared) {
+        queue = JobQueue(value: value, scheduler: scheduler)
+    }
+
+    /// The pool this object's jobs run on.
+    public var scheduler: Scheduler { queue.scheduler }
+
+    /// Queues `job` and returns at once.
+    public func async(_ job: @escaping @Sendable (inout T) -> Void) {
+        queue.submit(Job(gate: nil, kind: .async, body: job))
+    }
+
+    /// Runs `job` after every job queued before it and returns its result; an error it throws is
+    /// rethrown here.
+    ///
+    /// On an idle object the job runs at once on the calling thread. When jobs are queued and no
+    /// thread runs them (the pool is full, or has 0 threads), the caller runs them itself, up to
+    /// and including its own; when another thread runs them, the caller sleeps until its job is
+    /// done.
+    ///
+    /// - Precondition: not called from inside one of this object's own jobs (directly, or through
+    ///   other objects' `sync` calls): that would wait forever, so it stops the program instead.
+    public func sync<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R {
+        if let ranAtOnce = try queue.runIfIdle(job) {
+            return try ranAtOnce.get()
+        }
+        return try queue.runBehindQueue(job)
+    }
+
+    /// Runs `job` only if the object is idle with nothing queued; returns nil, without waiting,
+    /// when it is busy.
+    ///
+    /// ```swift
+    /// if let snapshot = cache.trySync({ $0 }) { show(snapshot) } else { showSpinner() }
+    /// ```
+    ///
+    /// - Precondition: not called from inside one of this object's own jobs.
+    public func trySync<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R? {
+        guard let ranAtOnce = try queue.runIfIdle(job) else { return nil }
+        return try ranAtOnce.get()
+    }
+
+    /// Queues `job` and returns a handle to its result.
+    ///
+    /// ```swift
+    /// let total = numbers.future { $0.reduce(0, +) }
+    /// print(try total.wait())
+    /// ```
+    public func future<R: Sendable>(
+        _ job: @escaping @Sendable (inout T) throws -> R
+    ) -> DesyncFuture<R> {
+        let future = DesyncFuture<R>(queue: queue)
+        queue.submit(Job(gate: nil, kind: .future) { value in
+            future.run { try job(&value) }
+        })
+        return future
+    }
+
+    /// Queues `job` to run once `first` has finished, with its outcome. Until then the object's
+    /// queue pauses, holding no thread: jobs queued later wait behind this one.
+    ///
+    /// ```swift
+    /// let fetched = network.future { try $0.fetch() }
+    /// let stored = database.after(fetched) { db, page in try db.store(page.get()) }
+    /// ```
+    public func after<U, R: Sendable>(
+        _ first: DesyncFuture<U>,
+        _ job: @escaping @Sendable (inout T, Result<U, any Error>) throws -> R
+    ) -> DesyncFuture<R> {
+        let future = DesyncFuture<R>(queue: queue)
+        queue.submit(Job(gate: first, kind: .after) { value in
+            future.run { try job(&value, first.outcome!) }
+        })
+        return future
+    }
+
+    /// Jobs queued and not finished, the running one included.
+    public var pending: Int { queue.pending }
+
+    /// True when called from inside one of this object's jobs (where ``sync(_:)`` on it would
+    /// stop the program): lets callers that must not crash report the mistake instead.
+    public var isRunningOnCurrentThread: Bool { queue.isRunningOnCurrentThread }
+}

@@ -1,0 +1,160 @@
+import DequeModule
+
+/// The state of one object's queue, as a value: each transition returns what the caller must do
+/// once the lock is released (schedule the queue, wake waiters), so nothing but bookkeeping happens
+/// under the lock.
+struct QueueState<T>: Sendable {
+    enum Phase: Equatable, Sendable {
+        /// No jobs, nobody running.
+        case idle
+        /// Jobs waiting and nobody running them: a pool thread, or any waiting caller, may claim it.
+        case ready
+        /// One thread owns the queue and runs its jobs.
+        case running(ThreadID)
+        /// The first job waits for a gate (`after`); no thread is held.
+        case suspended
+    }
+
+    /// What the thread that stops running the queue must do outside the lock.
+    struct Release {
+        var waiters: [Parker] = []
+        /// Put the queue on the scheduler's ready list.
+        var schedule = false
+    }
+
+    enum SyncStart: Equatable {
+        /// The queue was idle: run the job on this thread at once.
+        case runInline
+        /// The caller is already running this queue: waiting would deadlock.
+        case reentrant
+        /// Jobs are queued or another thread runs them.
+        case queueBehind
+    }
+
+    enum WaitStep {
+        /// Nobody runs the queue: this thread now owns it and runs it.
+        case drive
+        /// The queue waits for another object's future: help that one along (it may have no
+        /// thread either), then look again.
+        case help(any Gate)
+        /// Someone else runs it (or it waits on a gate): sleep until woken.
+        case sleep
+        /// This thread runs the queue already: waiting would deadlock.
+        case reentrant
+    }
+
+    private(set) var jobs = Deque<Job<T>>()
+    private(set) var phase = Phase.idle
+    /// Whether the queue sits on the scheduler's ready list. Kept apart from `phase` because a
+    /// waiting caller may claim a queue that is still listed; the worker that pops it then finds
+    /// it taken and skips it, and the caller does not list it twice when it hands it back.
+    private var onReadyList = false
+    /// Threads sleeping until this queue's phase changes, so they can claim it.
+    private var waiters: [Parker] = []
+    /// A job has been taken from `jobs` and has not finished.
+    private var executing = false
+    /// What a suspended queue waits for.
+    private var suspendedOn: (any Gate)?
+
+    /// Jobs queued and not finished, the running one included.
+    var pending: Int { jobs.count + (executing ? 1 : 0) }
+
+    func isRunning(on thread: ThreadID) -> Bool { phase == .running(thread) }
+
+    /// Queues a job. Returns true when the queue must be put on the ready list.
+    mutating func submit(_ job: Job<T>) -> Bool {
+        jobs.append(job)
+        guard phase == .idle else { return false }
+        phase = .ready
+        return listIfNeeded()
+    }
+
+    /// A `sync` or `trySync` arriving from `thread`.
+    mutating func startSync(on thread: ThreadID) -> SyncStart {
+        switch phase {
+        case .idle:
+            phase = .running(thread)
+            executing = true
+            return .runInline
+        case .running(let owner) where owner == thread:
+            return .reentrant
+        case .ready, .running, .suspended:
+            return .queueBehind
+        }
+    }
+
+    /// A thread that waits for one of this queue's jobs decides whether to run it or sleep.
+    mutating func waitStep(on thread: ThreadID, parker: Parker) -> WaitStep {
+        switch phase {
+        case .ready:
+            phase = .running(thread)
+            return .drive
+        case .running(let owner) where owner == thread:
+            return .reentrant
+        case .suspended:
+            if let suspendedOn { return .help(suspendedOn) }
+            waiters.append(parker)
+            return .sleep
+        case .idle, .running:
+            waiters.append(parker)
+            return .sleep
+        }
+    }
+
+    /// A pool thread popped this queue from the ready list.
+    mutating func claimForWorker(_ thread: ThreadID) -> Bool {
+        onReadyList = false
+        guard phase == .ready else { return false }
+        phase = .running(thread)
+        return true
+    }
+
+    /// The owner takes the next job. Nil when the queue is empty.
+    mutating func next() -> Job<T>? {
+        executing = false
+        guard let job = jobs.popFirst() else { return nil }
+        executing = true
+        return job
+    }
+
+    /// The owner found the next job's gate closed: it goes back to the front and the queue
+    /// waits, holding no thread. Waiters keep sleeping until `resume`.
+    mutating func suspend(before job: Job<T>, on gate: any Gate) {
+        jobs.prepend(job)
+        executing = false
+        phase = .suspended
+        suspendedOn = gate
+    }
+
+    /// The gate of a suspended queue opened.
+    mutating func resume() -> Release {
+        precondition(phase == .suspended, "desync: resuming a queue that is not suspended")
+        phase = .ready
+        suspendedOn = nil
+        return Release(waiters: takeWaiters(), schedule: listIfNeeded())
+    }
+
+    /// The owner stops running the queue; what is left goes back to the ready list.
+    mutating func release() -> Release {
+        executing = false
+        let woken = takeWaiters()
+        if jobs.isEmpty {
+            phase = .idle
+            return Release(waiters: woken)
+        }
+        phase = .ready
+        return Release(waiters: woken, schedule: listIfNeeded())
+    }
+
+    private mutating func listIfNeeded() -> Bool {
+        if onReadyList { return false }
+        onReadyList = true
+        return true
+    }
+
+    private mutating func takeWaiters() -> [Parker] {
+        let woken = waiters
+        waiters = []
+        return woken
+    }
+}

@@ -1,0 +1,125 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The pool of threads that runs every ``Desync`` object's jobs.
+///
+/// A queue with work and no thread goes on the ready list; a free worker takes the first ready
+/// queue and runs up to a turn's worth of its jobs. Idle workers sleep; they never spin. Threads
+/// start on demand, up to ``maxThreads``, and retire when it is lowered.
+///
+/// ```swift
+/// let pool = Scheduler(maxThreads: 4)
+/// let log = Desync([String](), scheduler: pool)
+/// log.async { $0.append("hello") }
+/// pool.maxThreads = 0   // from now on, queued work runs only when a sync or a wait reaches it
+/// ```
+public final class Scheduler: Sendable {
+    /// The pool every object uses unless told otherwise. Its size is `DESYNC_THREADS` when that is
+    /// set to a whole number, else ``defaultMaxThreads``.
+    public static let shared = Scheduler(maxThreads: environmentMaxThreads ?? defaultMaxThreads)
+
+    /// Two threads per active CPU: jobs that block briefly still leave every core busy.
+    public static var defaultMaxThreads: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) * 2
+    }
+
+    private static var environmentMaxThreads: Int? {
+        guard let text = getenv("DESYNC_THREADS") else { return nil }
+        guard let count = Int(String(cString: text)), count >= 0 else { return nil }
+        return count
+    }
+
+    private let state: Mutex<SchedulerState>
+    private let jobsRun = Atomic<Int>(0)
+
+    /// A new pool with at most `maxThreads` threads (0 allowed), started on demand.
+    public init(maxThreads: Int = Scheduler.defaultMaxThreads) {
+        precondition(maxThreads >= 0, "desync: maxThreads must be 0 or more, not \(maxThreads)")
+        state = Mutex(SchedulerState(maxThreads: maxThreads))
+    }
+
+    /// The most threads the pool runs at once; 0 means queued work runs only when a `sync` or a
+    /// future's `wait()` reaches it. Raising it starts threads for waiting work; lowering it
+    /// retires threads as they become idle.
+    public var maxThreads: Int {
+        get { state.withLock { $0.maxThreads } }
+        set {
+            let (wake, start) = state.withLock { $0.setMaxThreads(newValue) }
+            for sleeper in wake { sleeper.unpark() }
+            for _ in 0..<start { startWorker() }
+        }
+    }
+
+    /// A snapshot of the pool.
+    public var stats: SchedulerStats {
+        var stats = state.withLock { state in
+            SchedulerStats(
+                maxThreads: state.maxThreads,
+                threadsAlive: state.threadsAlive,
+                threadsBusy: state.threadsBusy,
+                threadsIdle: state.threadsIdle,
+                readyQueues: state.ready.count
+            )
+        }
+        stats.jobsRun = jobsRun.load(ordering: .relaxed)
+        return stats
+    }
+
+    func schedule(_ queue: any DrivableQueue) {
+        switch state.withLock({ $0.schedule(queue) }) {
+        case .none: break
+        case .wake(let sleeper): sleeper.unpark()
+        case .startThread: startWorker()
+        }
+    }
+
+    func countJobsRun(_ count: Int) {
+        if count > 0 { jobsRun.add(count, ordering: .relaxed) }
+    }
+
+    private func startWorker() {
+        WorkerThread.start { [self] in workerLoop() }
+    }
+
+    private func workerLoop() {
+        // Its own parker, not the thread's: jobs on this thread that wait use the thread's
+        // parker, and a late wake-up meant for them must not look like new work.
+        let idleParker = Parker()
+        var finishedTurn = false
+        while true {
+            switch state.withLock({ $0.nextWork(finishedTurn: finishedTurn, parker: idleParker) }) {
+            case .retire:
+                return
+            case .sleep:
+                finishedTurn = false
+                idleParker.park()
+            case .run(let queue):
+                queue.runTurnOnWorker()
+                finishedTurn = true
+            }
+        }
+    }
+}
+
+/// A snapshot of a ``Scheduler``.
+public struct SchedulerStats: Sendable, Equatable {
+    /// The most threads the pool may run.
+    public var maxThreads = 0
+    /// Pool threads that exist now.
+    public var threadsAlive = 0
+    /// Pool threads running jobs now.
+    public var threadsBusy = 0
+    /// Pool threads asleep, waiting for work.
+    public var threadsIdle = 0
+    /// Queues waiting for a thread.
+    public var readyQueues = 0
+    /// Jobs run since the pool was made, by pool threads and by waiting callers.
+    public var jobsRun = 0
+}

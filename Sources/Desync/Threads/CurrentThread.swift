@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The identity of a thread, to tell "the thread running this queue is me" (re-entrancy).
+struct ThreadID: Equatable, Sendable {
+    private let raw: UInt
+
+    static var current: ThreadID {
+        #if canImport(Darwin)
+        ThreadID(raw: UInt(bitPattern: pthread_self()))
+        #else
+        ThreadID(raw: UInt(pthread_self()))
+        #endif
+    }
+}
+
+/// A parker per thread, made on first use, so waiting in `sync` or `wait()` allocates nothing.
+enum ThreadParker {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { pointer in
+            #if canImport(Darwin)
+            Unmanaged<Parker>.fromOpaque(pointer).release()
+            #else
+            if let pointer { Unmanaged<Parker>.fromOpaque(pointer).release() }
+            #endif
+        }
+        precondition(status == 0, "desync: cannot create a thread-local key")
+        return key
+    }()
+
+    static var current: Parker {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<Parker>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let parker = Parker()
+        pthread_setspecific(key, Unmanaged.passRetained(parker).toOpaque())
+        return parker
+    }
+}

@@ -1,0 +1,57 @@
+import Synchronization
+import Testing
+
+@testable import Desync
+
+@Suite("Nothing queued is lost")
+struct LifetimeTests {
+    @Test("dropping the last reference with jobs queued: every job still runs", arguments: [1, 2])
+    func droppedObjectFinishesItsWork(threads: Int) {
+        for _ in 0..<20 {
+            let scheduler = Scheduler(maxThreads: threads)
+            let ran = Atomic<Int>(0)
+            let release = Latch()
+            do {
+                let object = Desync(0, scheduler: scheduler)
+                object.async { _ in _ = release.wait() }
+                for _ in 0..<100 {
+                    object.async { _ in ran.add(1, ordering: .relaxed) }
+                }
+            }
+            release.open()
+            #expect(eventually { ran.load(ordering: .relaxed) == 100 })
+        }
+    }
+
+    @Test("an object paused on after keeps its queue alive without a reference")
+    func droppedPausedObject() {
+        let scheduler = Scheduler(maxThreads: 2)
+        let ran = Atomic<Int>(0)
+        let source = Desync(0, scheduler: scheduler)
+        let release = Latch()
+        let first = source.future { _ in _ = release.wait(); return 1 }
+        do {
+            let object = Desync(0, scheduler: scheduler)
+            _ = object.after(first) { _, _ in ran.add(1, ordering: .relaxed) }
+            object.async { _ in ran.add(1, ordering: .relaxed) }
+        }
+        release.open()
+        #expect(eventually { ran.load(ordering: .relaxed) == 2 })
+    }
+
+    @Test("the value is released once its object and queued work are gone")
+    func valueIsReleased() {
+        final class Witness: Sendable {
+            let onDeinit: @Sendable () -> Void
+            init(_ onDeinit: @escaping @Sendable () -> Void) { self.onDeinit = onDeinit }
+            deinit { onDeinit() }
+        }
+        let released = Atomic<Bool>(false)
+        let scheduler = Scheduler(maxThreads: 1)
+        do {
+            let object = Desync(Witness { released.store(true, ordering: .relaxed) }, scheduler: scheduler)
+            for _ in 0..<10 { object.async { _ in } }
+        }
+        #expect(eventually { released.load(ordering: .relaxed) })
+    }
+}

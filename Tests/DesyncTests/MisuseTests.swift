@@ -1,0 +1,49 @@
+import Testing
+
+@testable import Desync
+
+@Suite("Misuse fails loudly")
+struct MisuseTests {
+    @Test("sync from inside the object's own job stops the program instead of hanging")
+    func reentrantSync() async {
+        await #expect(processExitsWith: .failure) {
+            let object = Desync(0, scheduler: Scheduler(maxThreads: 0))
+            object.sync { _ in object.sync { _ in } }
+        }
+    }
+
+    @Test("sync back into an object through another object's job stops the program")
+    func reentrantThroughAnother() async {
+        await #expect(processExitsWith: .failure) {
+            let scheduler = Scheduler(maxThreads: 0)
+            let first = Desync(0, scheduler: scheduler)
+            let second = Desync(0, scheduler: scheduler)
+            first.sync { _ in second.sync { _ in first.sync { _ in } } }
+        }
+    }
+
+    @Test("waiting on a future queued behind the running job of the same object stops the program")
+    func reentrantWait() async {
+        await #expect(processExitsWith: .failure) {
+            let object = Desync(0, scheduler: Scheduler(maxThreads: 0))
+            object.sync { _ in
+                let later = object.future { _ in 1 }
+                _ = try? later.wait()
+            }
+        }
+    }
+
+    @Test("a negative pool size stops the program")
+    func negativeThreads() async {
+        await #expect(processExitsWith: .failure) {
+            _ = Scheduler(maxThreads: -1)
+        }
+    }
+
+    @Test("isRunningOnCurrentThread tells a job it is inside its own object")
+    func insideOwnJob() {
+        let object = Desync(0, scheduler: Scheduler(maxThreads: 0))
+        #expect(!object.isRunningOnCurrentThread)
+        #expect(object.sync { _ in object.isRunningOnCurrentThread })
+    }
+}
