@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The handle of a job queued with ``Desync/future(_:)`` or ``Desync/after(_:_:)``.
 ///
@@ -40,7 +40,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         var wakeList = WakeList()
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     /// The queue the job waits in, so that a blocking wait can run it.
     private let queue: any DrivableQueue
 
@@ -50,7 +50,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
 
     /// True once the job has finished, successfully or not, or was cancelled. Never blocks.
     public var isDone: Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch state.phase {
             case .pending, .running: false
             case .finished, .cancelled: true
@@ -60,7 +60,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
 
     /// Where the job is now. Never blocks.
     public var status: Status {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch state.phase {
             case .pending: .pending
             case .running: .running
@@ -74,7 +74,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// The outcome once done, without waiting: nil while pending or running. A cancelled job's
     /// outcome is a `CancellationError`.
     public var outcome: Result<Success, any Error>? {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch state.phase {
             case .pending, .running: nil
             case .finished(let result): result
@@ -122,7 +122,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// Cancels the job if it has not started. Returns true when it will never run.
     @discardableResult
     public func cancel() -> Bool {
-        let wakeList: WakeList? = state.withLock { state in
+        let wakeList: WakeList? = state.withLockedValue { state in
             guard case .pending = state.phase else { return nil }
             state.phase = .cancelled
             return state.wakeList.take()
@@ -134,7 +134,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
 
     /// Marks the job as started; false when it was cancelled (the job must then not run).
     func start() -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard case .pending = state.phase else { return false }
             state.phase = .running
             return true
@@ -142,7 +142,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     }
 
     func finish(_ result: Result<Success, any Error>) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.phase = .finished(result)
             return state.wakeList.take()
         }.wakeAll()
@@ -161,7 +161,7 @@ extension DesyncFuture: Gate {
     }
 
     func addWaiter(_ parker: Parker) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch state.phase {
             case .finished, .cancelled: return false
             case .pending, .running:
@@ -172,7 +172,7 @@ extension DesyncFuture: Gate {
     }
 
     func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             switch state.phase {
             case .finished, .cancelled: return false
             case .pending, .running:

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The gate a `sync` caller sleeps on while another thread runs its job.
 final class SyncCompletion: Gate {
@@ -7,19 +7,19 @@ final class SyncCompletion: Gate {
         var wakeList = WakeList()
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    var isDone: Bool { state.withLock { $0.done } }
+    var isDone: Bool { state.withLockedValue { $0.done } }
 
     func open() {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.done = true
             return state.wakeList.take()
         }.wakeAll()
     }
 
     func addWaiter(_ parker: Parker) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.done { return false }
             state.wakeList.add(parker)
             return true
@@ -32,7 +32,7 @@ final class SyncCompletion: Gate {
     }
 
     func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.done { return false }
             state.wakeList.add(callback)
             return true

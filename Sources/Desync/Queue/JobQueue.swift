@@ -1,12 +1,12 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The storage behind a ``Desync``: its value, its jobs, and the rules for who runs them.
 final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     // @unchecked: `value` is touched only by the thread that owns the queue, i.e. whose
     // `QueueState.phase` is `.running(thatThread)`; ownership is taken and given back under
-    // `state`'s lock, which orders every access. Everything else is in the Mutex.
+    // `state`'s lock, which orders every access. Everything else is behind that lock.
     private var value: T
-    private let state: Mutex<QueueState<T>>
+    private let state: NIOLockedValueBox<QueueState<T>>
     let scheduler: Scheduler
 
     /// How many jobs a pool thread runs before putting the queue back at the tail of the ready
@@ -15,19 +15,19 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
 
     init(value: consuming sending T, scheduler: Scheduler) {
         self.value = value
-        self.state = Mutex(QueueState())
+        self.state = NIOLockedValueBox(QueueState())
         self.scheduler = scheduler
     }
 
-    var pending: Int { state.withLock { $0.pending } }
+    var pending: Int { state.withLockedValue { $0.pending } }
 
     var isRunningOnCurrentThread: Bool {
         let me = ThreadID.current
-        return state.withLock { $0.isRunning(on: me) }
+        return state.withLockedValue { $0.isRunning(on: me) }
     }
 
     func submit(_ job: Job<T>) {
-        if state.withLock({ $0.submit(job) }) {
+        if state.withLockedValue({ $0.submit(job) }) {
             scheduler.schedule(self)
         }
     }
@@ -37,7 +37,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
         _ job: (inout T) throws(E) -> R
     ) throws(E) -> Result<R, E>? {
         let me = ThreadID.current
-        switch state.withLock({ $0.startSync(on: me) }) {
+        switch state.withLockedValue({ $0.startSync(on: me) }) {
         case .queueBehind:
             return nil
         case .reentrant:
@@ -71,7 +71,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
         let me = ThreadID.current
         let parker = ThreadParker.current
         while !gate.isDone {
-            switch state.withLock({ $0.waitStep(on: me, parker: parker) }) {
+            switch state.withLockedValue({ $0.waitStep(on: me, parker: parker) }) {
             case .reentrant:
                 preconditionFailure(Self.reentrancyMessage)
             case .drive:
@@ -92,7 +92,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
 
     func runTurnOnWorker() {
         let me = ThreadID.current
-        guard state.withLock({ $0.claimForWorker(me) }) else { return }
+        guard state.withLockedValue({ $0.claimForWorker(me) }) else { return }
         drain(limit: Self.turnLimit, until: nil)
     }
 
@@ -102,7 +102,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
         var ran = 0
         defer { scheduler.countJobsRun(ran) }
         while ran < limit, !(stop?.isDone ?? false) {
-            guard let job = state.withLock({ $0.next() }) else { break }
+            guard let job = state.withLockedValue({ $0.next() }) else { break }
             if let gate = job.gate, !gate.isDone {
                 suspend(before: job, gate: gate)
                 return
@@ -114,7 +114,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     }
 
     private func suspend(before job: Job<T>, gate: any Gate) {
-        state.withLock { $0.suspend(before: job, on: gate) }
+        state.withLockedValue { $0.suspend(before: job, on: gate) }
         // Registered after suspending, so an opening in between resumes a suspended queue.
         if !gate.onDone({ self.resume() }) {
             resume()
@@ -122,11 +122,11 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     }
 
     private func resume() {
-        perform(state.withLock { $0.resume() })
+        perform(state.withLockedValue { $0.resume() })
     }
 
     private func finishRunning() {
-        perform(state.withLock { $0.release() })
+        perform(state.withLockedValue { $0.release() })
     }
 
     private func perform(_ release: QueueState<T>.Release) {

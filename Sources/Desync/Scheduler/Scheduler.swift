@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,22 +37,22 @@ public final class Scheduler: Sendable {
         return count
     }
 
-    private let state: Mutex<SchedulerState>
+    private let state: NIOLockedValueBox<SchedulerState>
     private let jobsRun = Atomic<Int>(0)
 
     /// A new pool with at most `maxThreads` threads (0 allowed), started on demand.
     public init(maxThreads: Int = Scheduler.defaultMaxThreads) {
         precondition(maxThreads >= 0, "desync: maxThreads must be 0 or more, not \(maxThreads)")
-        state = Mutex(SchedulerState(maxThreads: maxThreads))
+        state = NIOLockedValueBox(SchedulerState(maxThreads: maxThreads))
     }
 
     /// The most threads the pool runs at once; 0 means queued work runs only when a `sync` or a
     /// future's `wait()` reaches it. Raising it starts threads for waiting work; lowering it
     /// retires threads as they become idle.
     public var maxThreads: Int {
-        get { state.withLock { $0.maxThreads } }
+        get { state.withLockedValue { $0.maxThreads } }
         set {
-            let (wake, start) = state.withLock { $0.setMaxThreads(newValue) }
+            let (wake, start) = state.withLockedValue { $0.setMaxThreads(newValue) }
             for sleeper in wake { sleeper.unpark() }
             for _ in 0..<start { startWorker() }
         }
@@ -59,7 +60,7 @@ public final class Scheduler: Sendable {
 
     /// A snapshot of the pool.
     public var stats: SchedulerStats {
-        var stats = state.withLock { state in
+        var stats = state.withLockedValue { state in
             SchedulerStats(
                 maxThreads: state.maxThreads,
                 threadsAlive: state.threadsAlive,
@@ -73,7 +74,7 @@ public final class Scheduler: Sendable {
     }
 
     func schedule(_ queue: any DrivableQueue) {
-        switch state.withLock({ $0.schedule(queue) }) {
+        switch state.withLockedValue({ $0.schedule(queue) }) {
         case .none: break
         case .wake(let sleeper): sleeper.unpark()
         case .startThread: startWorker()
@@ -94,7 +95,7 @@ public final class Scheduler: Sendable {
         let idleParker = Parker()
         var finishedTurn = false
         while true {
-            switch state.withLock({ $0.nextWork(finishedTurn: finishedTurn, parker: idleParker) }) {
+            switch state.withLockedValue({ $0.nextWork(finishedTurn: finishedTurn, parker: idleParker) }) {
             case .retire:
                 return
             case .sleep:
