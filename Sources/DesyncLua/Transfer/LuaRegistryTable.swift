@@ -12,20 +12,33 @@ enum LuaRegistryTable {
     /// values, which Lua clears before the proxy's `__gc` runs, so a live entry always belongs to a
     /// proxy that still retains the object at that address.
     case liveProxies
+    /// Swift functions pushed by `LuaSwiftFunction.push`: closure -> true. Weak keys, so the record
+    /// never keeps a function alive. Transfer recognises "the same Swift function" by membership.
+    case swiftFunctions
 
     private var registryKey: String {
         switch self {
         case .dumpedBytecode: "desync.transfer.dumped"
         case .loadedFunctions: "desync.transfer.loaded"
         case .liveProxies: "desync.proxies"
+        case .swiftFunctions: "desync.swiftfunctions"
         }
     }
 
     private var weakMode: String {
         switch self {
-        case .dumpedBytecode: "k"
+        case .dumpedBytecode, .swiftFunctions: "k"
         case .loadedFunctions, .liveProxies: "v"
         }
+    }
+
+    /// Pushes the table and returns true when the state has it; pushes nothing and returns false
+    /// otherwise. Uses one stack slot.
+    static func pushIfPresent(_ table: LuaRegistryTable, onto L: OpaquePointer) -> Bool {
+        lua_pushstring(L, table.registryKey)
+        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE { return true }
+        desync_pop(L, 1)
+        return false
     }
 
     /// Pushes the table, creating it when missing. Uses four stack slots at most.

@@ -1,0 +1,73 @@
+import CLua
+
+/// Swift functions as Lua values: C closures over the shim's trampoline, with the Swift function
+/// pointer as upvalue 1.
+///
+/// Every Swift function the runtime hands to Lua goes through `push(_:upvalues:onto:)`, which also
+/// records the closure in the state, so that value transfer knows it for "the same Swift function"
+/// and can recreate it in another state instead of refusing it as a foreign C closure.
+public enum LuaSwiftFunction {
+    /// Pushes a Lua function that calls `f` through the trampoline, and records it as a Swift
+    /// function of this state.
+    ///
+    /// `upvalues` values are taken from the top of the stack, as `lua_pushcclosure` takes them;
+    /// inside `f` they are upvalues 2...upvalues+1 (`desync_upvalueindex(2)` on), since upvalue 1
+    /// holds `f` itself. `f` returns the number of results it pushed, or -1 after leaving an error
+    /// value on top of the stack, which the trampoline raises once `f` has returned.
+    ///
+    /// Such a function can cross to another desync object: there it is the same `f`, with its
+    /// extra upvalues copied by the usual transfer rules (a table upvalue is a copy, not shared).
+    /// Code that needs one shared value across states should hold a `LuaSharedObject` instead.
+    ///
+    /// Never raises (desync's allocator aborts rather than fail). Needs 5 free stack slots beyond
+    /// the upvalues.
+    /// ```swift
+    /// lua_pushinteger(L, 1)                                 // becomes upvalue 2
+    /// LuaSwiftFunction.push(counterNext, upvalues: 1, onto: L)
+    /// ```
+    public static func push(_ f: desync_swift_function, upvalues: Int32 = 0, onto L: OpaquePointer) {
+        precondition(upvalues >= 0 && upvalues < 255, "desync: a Swift function has 0...254 extra upvalues")
+        precondition(lua_checkstack(L, 5) != 0, "desync: Lua stack overflow while pushing a Swift function")
+        desync_pushswiftfunction(L, f, upvalues)
+        LuaRegistryTable.push(.swiftFunctions, onto: L)
+        lua_pushvalue(L, -2)
+        lua_pushboolean(L, 1)
+        lua_rawset(L, -3)
+        desync_pop(L, 1)
+    }
+
+    /// The Swift function behind the value at `index`, or nil when it is not a closure pushed by
+    /// `push(_:upvalues:onto:)`. Raw access only; needs 2 free stack slots.
+    ///
+    /// - Parameter known: the absolute index of this state's `LuaRegistryTable.swiftFunctions`,
+    ///   when the caller holds it already; otherwise it is looked up (and never created).
+    static func function(at index: Int32, in L: OpaquePointer, known: Int32? = nil) -> desync_swift_function? {
+        let index = lua_absindex(L, index)
+        guard lua_type(L, index) == LUA_TFUNCTION, lua_iscfunction(L, index) != 0 else { return nil }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        let registry: Int32
+        if let known {
+            registry = known
+        } else {
+            guard LuaRegistryTable.pushIfPresent(.swiftFunctions, onto: L) else { return nil }
+            registry = lua_gettop(L)
+        }
+        lua_pushvalue(L, index)
+        guard lua_rawget(L, registry) == LUA_TBOOLEAN, lua_toboolean(L, -1) != 0 else { return nil }
+        desync_pop(L, 1)
+        // The trampoline calls whatever upvalue 1 holds; `debug.setupvalue` could have changed it.
+        guard lua_getupvalue(L, index, 1) != nil, lua_type(L, -1) == LUA_TLIGHTUSERDATA,
+              let pointer = lua_touserdata(L, -1)
+        else { return nil }
+        return unsafeBitCast(pointer, to: desync_swift_function.self)
+    }
+}
+
+/// A Swift function pointer, as transfer carries it. Every state links the same Swift code, so
+/// the pointer means the same function in any state.
+struct LuaSwiftFunctionPointer: @unchecked Sendable {
+    // Unchecked because imported C function pointer types are not marked Sendable; a function
+    // pointer is an immutable code address with no state of its own, so sharing it is safe.
+    let function: desync_swift_function
+}
