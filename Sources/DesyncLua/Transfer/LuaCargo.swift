@@ -10,6 +10,20 @@ import CLua
 /// cycle, is one table again in the target; closures that shared an upvalue still share it.
 /// Shared objects (desync objects, futures, streams) cross by reference instead.
 ///
+/// Some values cross by name, since a copy of them would be useless or impossible:
+/// - the source's global table (`_G`, or an `_ENV` that is it) is the target's global table;
+/// - a table that is `package.loaded[name]` in the source (`string`, `io`, `require "desync"`, a
+///   module of the script) is the target's `package.loaded[name]`; when the target has not loaded
+///   it, pushing runs `require(name)` there (see `pushChecked(onto:)` for when that fails). The
+///   target gets its own module, loaded by its own code, not a snapshot of the source's table:
+///   changes the source made to a module's fields do not cross;
+/// - a Swift function made by `LuaSwiftFunction.push` is the same Swift function, its extra
+///   upvalues copied.
+/// ```lua
+/// local string, desync = string, require "desync"
+/// obj:sync(function() return string.upper("ok"), desync.self() end)  -- the job's own modules
+/// ```
+///
 /// Because everything else is a copy, changes made on the other side never flow back:
 /// ```lua
 /// local count = 0
@@ -58,15 +72,30 @@ public struct LuaCargo: Sendable {
         } catch {
             return .failure(error.error(origins: capture.origins, describe: describe))
         }
+        capture.recordModulePaths(describe: describe)
         return .success(LuaCargo(graph: capture.graph))
     }
 
-    /// Pushes the values onto `L` in order and returns how many it pushed.
+    /// Pushes the values onto `L` in order and returns how many it pushed (always `count`).
     ///
-    /// Never raises: it allocates only, and desync's allocator aborts rather than fail.
+    /// Never raises. A module the target cannot `require` becomes nil, silently: use
+    /// `pushChecked(onto:)` where that must be reported.
     @discardableResult
     public func push(onto L: OpaquePointer) -> Int32 {
         var push = LuaCargoPush(graph: graph, onto: L)
-        return push.pushAll()
+        // Not strict: module failures are nil values, never a failure.
+        return (try? push.pushAll(strict: false).get()) ?? 0
+    }
+
+    /// Pushes the values onto `L` in order and returns how many, or, when a module the values
+    /// refer to is not loaded in `L` and `require` fails there, pushes nothing and returns the
+    /// error: `argument 1, upvalue 'm': module 'm' cannot be loaded in the target: <require's
+    /// error>`.
+    ///
+    /// Never raises: `require` runs under `lua_pcall`; everything else only allocates, and
+    /// desync's allocator aborts rather than fail.
+    public func pushChecked(onto L: OpaquePointer) -> Result<Int32, LuaTransferError> {
+        var push = LuaCargoPush(graph: graph, onto: L)
+        return push.pushAll(strict: true)
     }
 }

@@ -2,6 +2,10 @@ import CLua
 
 /// Copies values out of a source state into a `LuaCargoGraph`.
 ///
+/// Some values are not copied but named: the source's global table (it becomes the target's), a
+/// table that is `package.loaded[name]` (it becomes the target's module of that name), and a
+/// Swift function made by `LuaSwiftFunction.push` (the same Swift function, upvalues copied).
+///
 /// The walk is breadth first over a work list of nodes, never recursive, so nesting depth costs
 /// heap and no C, Swift or Lua stack. Only raw Lua operations are used: nothing here can run a
 /// metamethod or raise.
@@ -20,9 +24,21 @@ struct LuaCargoCapture {
     private var bookkeeping: (nodeOfObject: Int32, objectOfNode: Int32)?
     private var globalsSlot: Int32 = 0
     private var dumpCacheSlot: Int32 = 0
+    /// Reserved when the bookkeeping is pushed and filled on first use (a table replaces the nil
+    /// there), so building them mid-walk never leaves a slot above the walk's own values.
+    /// Module table -> its name in `package.loaded`, built once per capture.
+    private var moduleNamesSlot: Int32 = 0
+    private var moduleNamesBuilt = false
+    /// The state's `LuaRegistryTable.swiftFunctions`, or nil when the state has none.
+    private var swiftFunctionsSlot: Int32 = 0
+    private var swiftFunctionsLooked = false
+    /// Module name -> index in `graph.modules`, so each module appears once.
+    private var moduleByName: [[UInt8]: Int] = [:]
+    /// Where each of `graph.modules` was first met; rendered only once the capture succeeds.
+    private(set) var moduleOrigins: [LuaCargoOrigin] = []
 
     /// Stack slots the walk needs at most, on top of where it starts.
-    static let stackNeed: Int32 = 16
+    static let stackNeed: Int32 = 24
 
     init(from L: OpaquePointer) {
         self.L = L
@@ -43,6 +59,8 @@ struct LuaCargoCapture {
             let index = lua_gettop(L)
             if lua_type(L, index) == LUA_TTABLE {
                 graph.nodes.append(.table(try walkTable(at: index, node: node)))
+            } else if lua_iscfunction(L, index) != 0 {
+                graph.nodes.append(.swiftFunction(try walkSwiftFunction(at: index, node: node)))
             } else {
                 graph.nodes.append(.function(try walkFunction(at: index, node: node)))
             }
@@ -50,7 +68,15 @@ struct LuaCargoCapture {
         }
     }
 
-    /// One value: primitives are copied now; tables and Lua functions become nodes to walk later.
+    /// Fills in each module's path, for errors at push time; call once the capture succeeded.
+    mutating func recordModulePaths(describe: (Int) -> String) {
+        for (module, origin) in moduleOrigins.enumerated() {
+            graph.modules[module].path = origin.path(origins: origins, describe: describe)
+        }
+    }
+
+    /// One value: primitives are copied now; tables, Lua functions and Swift functions become
+    /// nodes to walk later; globals and modules are named.
     private mutating func capture(at index: Int32, origin: LuaCargoOrigin) throws(LuaCargoRefusal) -> LuaCargoValue {
         switch lua_type(L, index) {
         case LUA_TNIL:
@@ -65,16 +91,27 @@ struct LuaCargoCapture {
         case LUA_TSTRING:
             return .string(LuaBytes.read(at: index, in: L))
         case LUA_TTABLE:
+            _ = pushBookkeepingIfNeeded()
+            if lua_rawequal(L, index, globalsSlot) != 0 {
+                return .globals
+            }
+            if let module = module(at: index, origin: origin) {
+                return .module(module)
+            }
             return .table(node: nodeIndex(of: index, origin: origin))
         case LUA_TFUNCTION:
             if lua_iscfunction(L, index) == 0 {
                 return .function(node: nodeIndex(of: index, origin: origin))
             }
-            if lua_getupvalue(L, index, 1) != nil {
-                desync_pop(L, 1)
-                throw LuaCargoRefusal(origin: origin, what: "C function with upvalues")
+            if lua_getupvalue(L, index, 1) == nil {
+                return .cFunction(LuaCFunctionPointer(function: lua_tocfunction(L, index)))
             }
-            return .cFunction(LuaCFunctionPointer(function: lua_tocfunction(L, index)))
+            desync_pop(L, 1)
+            _ = pushBookkeepingIfNeeded()
+            if isSwiftFunction(at: index) {
+                return .function(node: nodeIndex(of: index, origin: origin))
+            }
+            throw LuaCargoRefusal(origin: origin, what: "C function with upvalues")
         case LUA_TUSERDATA:
             if let object = LuaProxy.object(at: index, in: L) {
                 return .shared(object)
@@ -121,8 +158,75 @@ struct LuaCargoCapture {
         globalsSlot = lua_gettop(L)
         LuaRegistryTable.push(.dumpedBytecode, onto: L)
         dumpCacheSlot = lua_gettop(L)
+        lua_pushnil(L)
+        moduleNamesSlot = lua_gettop(L)
+        lua_pushnil(L)
+        swiftFunctionsSlot = lua_gettop(L)
         bookkeeping = (nodeOfObject, objectOfNode)
         return (nodeOfObject, objectOfNode)
+    }
+
+    /// The index in `graph.modules` of the table at `index` when it is `package.loaded[name]`.
+    private mutating func module(at index: Int32, origin: LuaCargoOrigin) -> Int? {
+        if !moduleNamesBuilt {
+            buildModuleNames()
+            moduleNamesBuilt = true
+        }
+        lua_pushvalue(L, index)
+        guard lua_rawget(L, moduleNamesSlot) == LUA_TSTRING else {
+            desync_pop(L, 1)
+            return nil
+        }
+        let name = LuaBytes.read(at: -1, in: L)
+        desync_pop(L, 1)
+        if let known = moduleByName[name] { return known }
+        let module = graph.modules.count
+        graph.modules.append(LuaCargoModule(name: name, path: ""))
+        moduleOrigins.append(origin)
+        moduleByName[name] = module
+        return module
+    }
+
+    /// Fills the module-names slot from the registry's `_LOADED` (what `package.loaded` is),
+    /// raw. A table loaded under several names goes by the least name, bytewise, so the choice
+    /// does not depend on traversal order.
+    private mutating func buildModuleNames() {
+        lua_createtable(L, 0, 16)
+        let names = lua_gettop(L)
+        lua_pushstring(L, LUA_LOADED_TABLE)
+        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE {
+            let loaded = lua_gettop(L)
+            lua_pushnil(L)
+            while lua_next(L, loaded) != 0 {
+                // Stack: key at -2, value at -1. Never convert the key in place: lua_next uses it.
+                if lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE {
+                    lua_pushvalue(L, -1)
+                    let taken = lua_rawget(L, names) == LUA_TSTRING
+                        && LuaBytes.read(at: -1, in: L).lexicographicallyPrecedes(LuaBytes.read(at: -3, in: L))
+                    desync_pop(L, 1)
+                    if !taken {
+                        lua_pushvalue(L, -1)
+                        lua_pushvalue(L, -3)
+                        lua_rawset(L, names)
+                    }
+                }
+                desync_pop(L, 1)
+            }
+        }
+        lua_settop(L, names)
+        desync_replace(L, moduleNamesSlot)
+    }
+
+    /// Whether the C closure at `index` was made by `LuaSwiftFunction.push` in this state.
+    private mutating func isSwiftFunction(at index: Int32) -> Bool {
+        if !swiftFunctionsLooked {
+            swiftFunctionsLooked = true
+            if LuaRegistryTable.pushIfPresent(.swiftFunctions, onto: L) {
+                desync_replace(L, swiftFunctionsSlot)
+            }
+        }
+        guard lua_type(L, swiftFunctionsSlot) == LUA_TTABLE else { return false }
+        return LuaSwiftFunction.function(at: index, in: L, known: swiftFunctionsSlot) != nil
     }
 
     private mutating func walkTable(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoTable {
@@ -172,5 +276,22 @@ struct LuaCargoCapture {
             upvalue += 1
         }
         return LuaCargoFunction(bytecode: bytecode, upvalues: upvalues)
+    }
+
+    /// A Swift function's node: its function pointer and its extra upvalues, 2...n.
+    private mutating func walkSwiftFunction(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoSwiftFunction {
+        // Capture only makes a node of a closure `isSwiftFunction` accepted.
+        guard let function = LuaSwiftFunction.function(at: index, in: L, known: swiftFunctionsSlot) else {
+            preconditionFailure("desync: a Swift function node is not a Swift function")
+        }
+        var upvalues: [LuaCargoValue] = []
+        var upvalue: Int32 = 2
+        while lua_getupvalue(L, index, upvalue) != nil {
+            let origin = LuaCargoOrigin(parent: node, step: .cUpvalue(upvalue))
+            upvalues.append(try capture(at: lua_gettop(L), origin: origin))
+            desync_pop(L, 1)
+            upvalue += 1
+        }
+        return LuaCargoSwiftFunction(function: LuaSwiftFunctionPointer(function: function), upvalues: upvalues)
     }
 }

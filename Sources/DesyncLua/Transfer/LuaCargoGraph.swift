@@ -7,17 +7,39 @@ import CLua
 struct LuaCargoGraph: Sendable {
     /// The top-level values, in stack order.
     var roots: [LuaCargoValue] = []
-    /// Tables and Lua functions; `LuaCargoValue.table(node:)` and `.function(node:)` index here.
+    /// Tables, Lua functions and Swift functions; `LuaCargoValue.table(node:)` and
+    /// `.function(node:)` index here.
     var nodes: [LuaCargoNode] = []
     /// The key/value pairs of every table, each table owning one contiguous range.
     var entries: [LuaCargoEntry] = []
     /// Upvalue cells: a cell shared by several closures in the source appears here once.
     var cells: [LuaCargoValue] = []
+    /// Modules referred to by name, each once; `LuaCargoValue.module(_:)` indexes here.
+    var modules: [LuaCargoModule] = []
+}
+
+/// A module that crosses by name: in the target it is `package.loaded[name]`, required there if
+/// the target has not loaded it yet.
+struct LuaCargoModule: Sendable {
+    /// The key in `package.loaded`, as raw bytes.
+    var name: [UInt8]
+    /// Where capture first met it ("argument 1, upvalue 'm'"), for the error when the target
+    /// cannot require it.
+    var path: String
 }
 
 enum LuaCargoNode: Sendable {
     case table(LuaCargoTable)
     case function(LuaCargoFunction)
+    case swiftFunction(LuaCargoSwiftFunction)
+}
+
+/// A closure made by `LuaSwiftFunction.push`: the same Swift function in the target, with its
+/// extra upvalues (2...n) copied. C closures have no shared upvalue cells, so values suffice.
+struct LuaCargoSwiftFunction: Sendable {
+    var function: LuaSwiftFunctionPointer
+    /// Upvalues 2...n of the source closure, in order.
+    var upvalues: [LuaCargoValue]
 }
 
 struct LuaCargoEntry: Sendable {

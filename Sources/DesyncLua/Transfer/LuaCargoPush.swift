@@ -2,8 +2,10 @@ import CLua
 
 /// Materialises a `LuaCargoGraph` in a target state.
 ///
-/// Four flat passes, none recursive: create every table and closure, fill tables and bind
-/// upvalues, set metatables, push the top-level values. Creating everything first is what lets
+/// Modules named in the cargo are resolved first (`package.loaded[name]`, else `require(name)` under
+/// `lua_pcall`), since that is the one step that runs code and can fail. Then four flat passes,
+/// none recursive: create every table and closure, fill tables and bind upvalues, set metatables,
+/// push the top-level values. Creating everything first is what lets
 /// cycles and shared references resolve to objects that already exist. Metatables go on last so
 /// that a metatable's `__gc` is already present when `lua_setmetatable` checks for it.
 struct LuaCargoPush {
@@ -11,6 +13,8 @@ struct LuaCargoPush {
     private let graph: LuaCargoGraph
     /// Absolute slot of the table node index + 1 -> created object, when the graph has nodes.
     private var createdSlot: Int32 = 0
+    /// Absolute slot of the table module index + 1 -> the target's module, when there are modules.
+    private var modulesSlot: Int32 = 0
 
     /// Stack slots needed beyond the top-level values themselves.
     static let stackNeed: Int32 = 16
@@ -21,34 +25,90 @@ struct LuaCargoPush {
     }
 
     /// Pushes the top-level values in order and returns how many.
-    mutating func pushAll() -> Int32 {
+    ///
+    /// When a module cannot be required in the target, `strict` makes it push nothing and return
+    /// the error; otherwise that module is nil and the rest is pushed all the same.
+    mutating func pushAll(strict: Bool) -> Result<Int32, LuaTransferError> {
         let roots = Int32(graph.roots.count)
         precondition(
             lua_checkstack(L, roots + Self.stackNeed) != 0,
             "desync: no Lua stack space for \(roots) transferred values")
+        let base = lua_gettop(L)
+        if !graph.modules.isEmpty {
+            lua_createtable(L, Int32(clamping: graph.modules.count), 0)
+            modulesSlot = lua_gettop(L)
+            for (index, module) in graph.modules.enumerated() {
+                if let problem = Self.pushModule(module, onto: L), strict {
+                    lua_settop(L, base)
+                    return .failure(problem)
+                }
+                lua_rawseti(L, modulesSlot, lua_Integer(index + 1))
+            }
+        }
         guard !graph.nodes.isEmpty else {
             for root in graph.roots { push(root) }
-            return roots
+            dropBookkeeping(above: base)
+            return .success(roots)
         }
 
-        let base = lua_gettop(L)
         lua_createtable(L, Int32(clamping: graph.nodes.count), 0)
         createdSlot = lua_gettop(L)
         lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
         let globalsSlot = lua_gettop(L)
         LuaRegistryTable.push(.loadedFunctions, onto: L)
         let loadedSlot = lua_gettop(L)
-        let bookkeepingCount = loadedSlot - base
 
         createNodes(loadedFunctions: loadedSlot)
         fillNodes(globals: globalsSlot)
         setMetatables()
         for root in graph.roots { push(root) }
+        dropBookkeeping(above: base)
+        return .success(roots)
+    }
 
-        // Drop the bookkeeping from under the results.
+    /// Drops the bookkeeping between `base` and the top-level values just pushed.
+    private func dropBookkeeping(above base: Int32) {
+        let bookkeepingCount = lua_gettop(L) - base - Int32(graph.roots.count)
+        guard bookkeepingCount > 0 else { return }
         lua_rotate(L, base + 1, -bookkeepingCount)
         desync_pop(L, bookkeepingCount)
-        return roots
+    }
+
+    /// Pushes the target's module: `package.loaded[name]` (raw) when present, else the result
+    /// of `require(name)` run under `lua_pcall`. When that fails it pushes nil and returns why.
+    static func pushModule(_ module: LuaCargoModule, onto L: OpaquePointer) -> LuaTransferError? {
+        let top = lua_gettop(L)
+        lua_pushstring(L, LUA_LOADED_TABLE)
+        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE {
+            LuaBytes.push(module.name, onto: L)
+            if lua_rawget(L, -2) != LUA_TNIL {
+                desync_remove(L, -2)
+                return nil
+            }
+        }
+        lua_settop(L, top)
+
+        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        lua_pushstring(L, "require")
+        lua_rawget(L, -2)
+        desync_remove(L, -2)
+        var reason: String
+        if lua_type(L, -1) == LUA_TFUNCTION {
+            LuaBytes.push(module.name, onto: L)
+            if desync_pcall(L, 1, 1, 0) == LUA_OK { return nil }
+            // Only a string or number is read: anything else could run a __tostring that raises.
+            let type = lua_type(L, -1)
+            reason = type == LUA_TSTRING || type == LUA_TNUMBER
+                ? String(cString: desync_tostring(L, -1))
+                : "(error object is a \(String(cString: lua_typename(L, type))) value)"
+        } else {
+            reason = "the target has no function 'require'"
+        }
+        lua_settop(L, top)
+        lua_pushnil(L)
+        let name = String(decoding: module.name, as: UTF8.self)
+        let path = module.path.isEmpty ? "" : "\(module.path): "
+        return LuaTransferError(message: "\(path)module '\(name)' cannot be loaded in the target: \(reason)")
     }
 
     private func createNodes(loadedFunctions: Int32) {
@@ -64,6 +124,12 @@ struct LuaCargoPush {
                 LuaBytecode.pushReusable(function.bytecode, cache: loadedFunctions, onto: L)
             case .function(let function):
                 LuaBytecode.load(function.bytecode, onto: L)
+            case .swiftFunction(let function):
+                // Upvalues are set in `fillNodes`, once every node they may refer to exists.
+                let count = Int32(function.upvalues.count)
+                precondition(lua_checkstack(L, count + 5) != 0, "desync: Lua stack overflow while pushing a Swift function")
+                for _ in 0..<count { lua_pushnil(L) }
+                LuaSwiftFunction.push(function.function.function, upvalues: count, onto: L)
             }
             lua_rawseti(L, createdSlot, lua_Integer(node + 1))
         }
@@ -105,6 +171,14 @@ struct LuaCargoPush {
                     }
                 }
                 desync_pop(L, 1)
+            case .swiftFunction(let function):
+                guard !function.upvalues.isEmpty else { continue }
+                pushCreated(node)
+                for (offset, upvalue) in function.upvalues.enumerated() {
+                    push(upvalue)
+                    _ = lua_setupvalue(L, -2, Int32(offset + 2))
+                }
+                desync_pop(L, 1)
             }
         }
     }
@@ -133,6 +207,8 @@ struct LuaCargoPush {
         case .table(let node), .function(let node): pushCreated(node)
         case .cFunction(let pointer): lua_pushcclosure(L, pointer.function, 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
+        case .globals: lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        case .module(let module): lua_rawgeti(L, modulesSlot, lua_Integer(module + 1))
         }
     }
 }

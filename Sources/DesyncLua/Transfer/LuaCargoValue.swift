@@ -14,6 +14,11 @@ enum LuaCargoValue: Sendable {
     case table(node: Int)
     case function(node: Int)
     case cFunction(LuaCFunctionPointer)
+    /// The source's global table: the target's global table, never a copy.
+    case globals
+    /// A table that was `package.loaded[name]` in the source: the target's module of that name.
+    /// Index into `LuaCargoGraph.modules`.
+    case module(Int)
     case shared(any LuaSharedObject)
 }
 

@@ -17,6 +17,8 @@ enum LuaPathStep {
     case key
     case metatable
     case upvalue(String)
+    /// An upvalue of a C closure (a Swift function), which has no name: its number.
+    case cUpvalue(Int32)
 }
 
 /// A value that cannot cross, with where it was found.
@@ -27,8 +29,16 @@ struct LuaCargoRefusal: Error {
 
     /// `argument 2, field 'log', upvalue 'file': userdata cannot cross between desync objects`.
     func error(origins: [LuaCargoOrigin], describe: (Int) -> String) -> LuaTransferError {
+        let path = origin.path(origins: origins, describe: describe)
+        return LuaTransferError(message: "\(path): \(what) cannot cross between desync objects")
+    }
+}
+
+extension LuaCargoOrigin {
+    /// The path from the top-level value down to here: `argument 2, field 'log', upvalue 'file'`.
+    func path(origins: [LuaCargoOrigin], describe: (Int) -> String) -> String {
         var steps: [String] = []
-        var next: LuaCargoOrigin? = origin
+        var next: LuaCargoOrigin? = self
         while let current = next {
             steps.append(current.step.rendered(describe: describe))
             next = current.parent.map { origins[$0] }
@@ -39,8 +49,7 @@ struct LuaCargoRefusal: Error {
         if steps.count > 2 * kept {
             steps = steps.prefix(kept) + ["... (\(steps.count - 2 * kept) more)"] + steps.suffix(kept)
         }
-        let path = steps.joined(separator: ", ")
-        return LuaTransferError(message: "\(path): \(what) cannot cross between desync objects")
+        return steps.joined(separator: ", ")
     }
 }
 
@@ -51,6 +60,7 @@ extension LuaPathStep {
         case .key: "key"
         case .metatable: "metatable"
         case .upvalue(let name): "upvalue '\(name)'"
+        case .cUpvalue(let number): "upvalue \(number)"
         case .field(.string(let bytes)): "field '\(Self.printable(bytes))'"
         case .field(let key): "[\(Self.keyLabel(key))]"
         }
@@ -63,7 +73,7 @@ extension LuaPathStep {
         case .integer(let value): "\(value)"
         case .float(let value): "\(value)"
         case .string(let bytes): "'\(printable(bytes))'"
-        case .table: "table"
+        case .table, .globals, .module: "table"
         case .function, .cFunction: "function"
         case .shared(let object): type(of: object).luaTypeName
         }
