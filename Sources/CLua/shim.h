@@ -35,6 +35,12 @@ static inline void *desync_newuserdata(lua_State *L, size_t size) { return lua_n
 static inline int desync_getuservalue(lua_State *L, int idx) { return lua_getiuservalue(L, idx, 1); }
 static inline int desync_setuservalue(lua_State *L, int idx) { return lua_setiuservalue(L, idx, 1); }
 static inline void desync_pushglobaltable(lua_State *L) { lua_pushglobaltable(L); }
+/// The pointer-sized block Lua keeps before every state (and copies to its coroutines): desync
+/// stores the state's Swift context there.
+static inline void *_Nullable *_Nonnull desync_extraspace(lua_State *_Nonnull L) { return (void **)lua_getextraspace(L); }
+/// C's standard streams, which Swift 6 sees as shared mutable globals.
+static inline FILE *desync_stdout(void) { return stdout; }
+static inline FILE *desync_stderr(void) { return stderr; }
 static inline int desync_yieldable(lua_State *L) { return lua_isyieldable(L); }
 
 /// A Swift function called from Lua. It returns the number of results it pushed, or -1 when it

@@ -1,0 +1,134 @@
+import CLua
+
+/// A Lua-facing misuse or failure, raised in Lua by the trampoline once Swift has returned.
+struct LuaError: Error {
+    let message: String
+    /// Prefix the message with the calling Lua code's `chunk:line:`, as `luaL_error` does.
+    var withPosition = true
+}
+
+/// A raised value other than a string message (a job's error table, say), already captured.
+struct LuaRaisedValue: Error {
+    let value: LuaCargo
+}
+
+/// The arguments of one call from Lua into Swift, with checks that report misuse the way the Lua
+/// auxiliary library does ("bad argument #1 to 'sync' (function expected, got number)") but never
+/// raise from Swift: they throw, and `LuaCall.run` hands the message to the trampoline.
+struct LuaCall {
+    let L: OpaquePointer
+    /// The Lua-visible name of the function, for messages.
+    let name: String
+    /// Methods count `self` as argument 0 in messages, as `luaL_argerror` does for `obj:method()`.
+    let isMethod: Bool
+
+    var count: Int32 { lua_gettop(L) }
+
+    /// Runs `body` as the implementation of a Lua function: its return value is the number of
+    /// results it pushed; a thrown `LuaError` becomes an error raised by the trampoline.
+    static func run(
+        _ L: OpaquePointer?, _ name: String, method: Bool = false,
+        _ body: (LuaCall) throws -> Int32
+    ) -> Int32 {
+        let L = L!
+        let call = LuaCall(L: L, name: name, isMethod: method)
+        do {
+            if let context = LuaStateContext.of(L), context.hasPendingWork {
+                try context.deliverPending(in: L)
+            }
+            return try body(call)
+        } catch let error as LuaError {
+            var message = error.message
+            if error.withPosition { message = position(in: L) + message }
+            lua_settop(L, 0)
+            lua_pushstring(L, message)
+            return -1
+        } catch let raised as LuaRaisedValue {
+            lua_settop(L, 0)
+            raised.value.push(onto: L)
+            return -1
+        } catch {
+            lua_settop(L, 0)
+            lua_pushstring(L, position(in: L) + "\(error)")
+            return -1
+        }
+    }
+
+    /// `chunk:line: ` of the Lua function that called into Swift, or "" when unknown.
+    static func position(in L: OpaquePointer) -> String {
+        var record = lua_Debug()
+        guard lua_getstack(L, 1, &record) != 0, lua_getinfo(L, "Sl", &record) != 0,
+              record.currentline > 0
+        else { return "" }
+        let source = withUnsafeBytes(of: &record.short_src) { bytes in
+            String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        return "\(source):\(record.currentline): "
+    }
+
+    // MARK: - Argument checks
+
+    func typeName(at index: Int32) -> String {
+        if index > count { return "no value" }
+        if let proxy = LuaProxy.object(at: index, in: L) {
+            return type(of: proxy).luaTypeName
+        }
+        return String(cString: lua_typename(L, lua_type(L, index)))
+    }
+
+    func argumentError(_ index: Int32, _ detail: String) -> LuaError {
+        if isMethod {
+            if index == 1 { return LuaError(message: "calling '\(name)' on bad self (\(detail))") }
+            return LuaError(message: "bad argument #\(index - 1) to '\(name)' (\(detail))")
+        }
+        return LuaError(message: "bad argument #\(index) to '\(name)' (\(detail))")
+    }
+
+    func typeError(_ index: Int32, expected: String) -> LuaError {
+        argumentError(index, "\(expected) expected, got \(typeName(at: index))")
+    }
+
+    func shared<T: LuaSharedObject>(_ index: Int32, as type: T.Type) throws -> T {
+        guard let object = LuaProxy.object(at: index, in: L, as: type) else {
+            throw typeError(index, expected: T.luaTypeName)
+        }
+        return object
+    }
+
+    func checkFunction(_ index: Int32) throws {
+        guard lua_type(L, index) == LUA_TFUNCTION else { throw typeError(index, expected: "function") }
+    }
+
+    func number(_ index: Int32) throws -> Double {
+        guard lua_type(L, index) == LUA_TNUMBER else { throw typeError(index, expected: "number") }
+        return lua_tonumberx(L, index, nil)
+    }
+
+    func optionalNumber(_ index: Int32) throws -> Double? {
+        if lua_type(L, index) <= LUA_TNIL { return nil }
+        return try number(index)
+    }
+
+    func integer(_ index: Int32) throws -> Int {
+        guard lua_type(L, index) == LUA_TNUMBER else { throw typeError(index, expected: "number") }
+        var isInteger: Int32 = 0
+        let value = lua_tointegerx(L, index, &isInteger)
+        guard isInteger != 0 else { throw argumentError(index, "number has no integer representation") }
+        return Int(value)
+    }
+
+    func string(_ index: Int32) -> String? {
+        guard lua_type(L, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        guard let bytes = lua_tolstring(L, index, &length) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+    }
+
+    /// Captures `count` values from `first` for another state, naming them from `firstNumber`.
+    func capture(from first: Int32, count: Int32, naming: String = "argument", firstNumber: Int = 1) throws -> LuaCargo {
+        switch LuaCargo.capture(from: L, first: first, count: max(count, 0), describe: { "\(naming) \($0 - 1 + firstNumber)" }) {
+        case .success(let cargo): return cargo
+        case .failure(let error): throw LuaError(message: error.message)
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import CLua
+
+/// How the runtime pushes its Swift functions into a state.
+enum LuaFunctions {
+    static func push(_ function: desync_swift_function, onto L: OpaquePointer) {
+        LuaSwiftFunction.push(function, onto: L)
+    }
+
+    /// Sets `table[name] = function` (raw) for each entry, on the table at the top of the stack.
+    static func register(_ functions: [(String, desync_swift_function)], into L: OpaquePointer) {
+        for (name, function) in functions {
+            lua_pushstring(L, name)
+            push(function, onto: L)
+            lua_rawset(L, -3)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import CLua
+import Desync
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `desync.new`, `desync.self`, `desync.sleep`, `desync.on_error`.
+enum ModuleFunctions {
+    static let all: [(String, desync_swift_function)] = [
+        ("new", { L in LuaCall.run(L, "new", new) }),
+        ("self", { L in LuaCall.run(L, "self", currentObject) }),
+        ("sleep", { L in LuaCall.run(L, "sleep", sleep) }),
+        ("on_error", { L in LuaCall.run(L, "on_error", onError) }),
+    ]
+
+    static func new(_ call: LuaCall) throws -> Int32 {
+        let L = call.L
+        guard call.count >= 1, lua_type(L, 1) != LUA_TNIL else {
+            throw call.argumentError(1, "value expected, got \(call.typeName(at: 1))")
+        }
+        var name: String?
+        if call.count >= 2, lua_type(L, 2) != LUA_TNIL {
+            guard lua_type(L, 2) == LUA_TTABLE else { throw call.typeError(2, expected: "table") }
+            lua_pushstring(L, "name")
+            lua_rawget(L, 2)
+            defer { desync_pop(L, 1) }
+            switch lua_type(L, -1) {
+            case LUA_TNIL: break
+            case LUA_TSTRING: name = call.string(-1)
+            default: throw call.argumentError(2, "field 'name' must be a string")
+            }
+        }
+        let value = try call.capture(from: 1, count: 1, naming: "value")
+        let context = try call.context
+        let object = LuaObject(value: value, name: name, runtime: context.runtime)
+        context.runtime.register(object)
+        lua_settop(L, 0)
+        LuaProxy.push(object, onto: L)
+        return 1
+    }
+
+    static func currentObject(_ call: LuaCall) throws -> Int32 {
+        if let object = try call.context.object {
+            LuaProxy.push(object, onto: call.L)
+        } else {
+            lua_pushnil(call.L)
+        }
+        return 1
+    }
+
+    static func sleep(_ call: LuaCall) throws -> Int32 {
+        let seconds = try call.number(1)
+        guard seconds >= 0, seconds.isFinite else {
+            throw call.argumentError(1, "seconds must be a finite number, 0 or more")
+        }
+        let context = try call.context
+        let deadline = ContinuousClock.now + .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
+        while ContinuousClock.now < deadline {
+            let slice = min(ContinuousClock.now.duration(to: deadline), .milliseconds(50))
+            let (whole, attoseconds) = slice.components
+            usleep(UInt32(whole) * 1_000_000 + UInt32(attoseconds / 1_000_000_000_000))
+            if context.isHost && context.runtime.takeInterrupt() {
+                throw LuaError(message: "interrupted!", withPosition: false)
+            }
+        }
+        return 0
+    }
+
+    static func onError(_ call: LuaCall) throws -> Int32 {
+        let L = call.L
+        let type = lua_type(L, 1)
+        guard type == LUA_TFUNCTION || type == LUA_TNIL else {
+            throw call.typeError(1, expected: "function or nil")
+        }
+        let context = try call.context
+        lua_settop(L, 1)
+        context.runtime.errors.install(from: L, context: context)
+        return 0
+    }
+}
+
+/// `desync.scheduler.*`.
+enum SchedulerFunctions {
+    static let all: [(String, desync_swift_function)] = [
+        ("max_threads", { L in LuaCall.run(L, "max_threads", maxThreads) }),
+        ("set_max_threads", { L in LuaCall.run(L, "set_max_threads", setMaxThreads) }),
+        ("stats", { L in LuaCall.run(L, "stats", stats) }),
+    ]
+
+    static func maxThreads(_ call: LuaCall) throws -> Int32 {
+        lua_pushinteger(call.L, lua_Integer(try call.context.runtime.scheduler.maxThreads))
+        return 1
+    }
+
+    static func setMaxThreads(_ call: LuaCall) throws -> Int32 {
+        let count = try call.integer(1)
+        guard (0...4096).contains(count) else {
+            throw call.argumentError(1, "thread count must be between 0 and 4096")
+        }
+        try call.context.runtime.scheduler.maxThreads = count
+        return 0
+    }
+
+    static func stats(_ call: LuaCall) throws -> Int32 {
+        let runtime = try call.context.runtime
+        let stats = runtime.scheduler.stats
+        let objects = runtime.liveObjects
+        let L = call.L
+        lua_createtable(L, 0, 10)
+        func set(_ name: String, _ value: Int) {
+            lua_pushstring(L, name)
+            lua_pushinteger(L, lua_Integer(value))
+            lua_rawset(L, -3)
+        }
+        set("max_threads", stats.maxThreads)
+        set("threads_alive", stats.threadsAlive)
+        set("threads_busy", stats.threadsBusy)
+        set("threads_idle", stats.threadsIdle)
+        set("ready_queues", stats.readyQueues)
+        set("jobs_run", stats.jobsRun)
+        set("objects", objects.count)
+        let queues = objects.map { ($0.name, $0.pending) }.filter { $0.1 > 0 }
+        set("objects_with_work", queues.count)
+        set("jobs_pending", runtime.outstandingJobs.load(ordering: .relaxed))
+        if let longest = queues.max(by: { $0.1 < $1.1 }) {
+            set("longest_queue", longest.1)
+            lua_pushstring(L, "longest_queue_object")
+            lua_pushstring(L, longest.0)
+            lua_rawset(L, -3)
+        } else {
+            set("longest_queue", 0)
+        }
+        return 1
+    }
+}

@@ -1,0 +1,94 @@
+import CLua
+
+/// `obj:sync`, `obj:async`, ... : the methods of `desync.object`.
+enum ObjectMethods {
+    static let all: [(String, desync_swift_function)] = [
+        ("sync", { L in LuaCall.run(L, "sync", method: true, sync) }),
+        ("async", { L in LuaCall.run(L, "async", method: true, async) }),
+        ("future", { L in LuaCall.run(L, "future", method: true, future) }),
+        ("after", { L in LuaCall.run(L, "after", method: true, after) }),
+        ("try_sync", { L in LuaCall.run(L, "try_sync", method: true, trySync) }),
+        ("pending", { L in LuaCall.run(L, "pending", method: true, pending) }),
+        ("name", { L in LuaCall.run(L, "name", method: true, name) }),
+    ]
+
+    static let tostring: desync_swift_function = { L in
+        LuaCall.run(L, "tostring") { call in
+            let object = try call.shared(1, as: LuaObject.self)
+            lua_pushstring(L, "desync.object: \(object.name)")
+            return 1
+        }
+    }
+
+    /// `obj, fn, args...` checked and captured: the object and the cargo `fn, args...`.
+    private static func job(_ call: LuaCall) throws -> (LuaObject, LuaCargo) {
+        let object = try call.shared(1, as: LuaObject.self)
+        try call.checkFunction(2)
+        let cargo = try call.capture(from: 2, count: call.count - 1)
+        return (object, cargo)
+    }
+
+    static func sync(_ call: LuaCall) throws -> Int32 {
+        let object = try call.shared(1, as: LuaObject.self)
+        if object.isRunningHere {
+            throw LuaError(message: "sync on desync.object: \(object.name) from inside one of its own jobs would wait for itself forever (deadlock)")
+        }
+        let (_, cargo) = try job(call)
+        if try call.context.isHost {
+            return try call.returnOutcome(try object.interruptibleSync(cargo))
+        }
+        return try call.returnOutcome(object.sync(cargo))
+    }
+
+    static func async(_ call: LuaCall) throws -> Int32 {
+        let (object, cargo) = try job(call)
+        object.async(cargo)
+        return 0
+    }
+
+    static func future(_ call: LuaCall) throws -> Int32 {
+        let (object, cargo) = try job(call)
+        let future = object.future(cargo)
+        lua_settop(call.L, 0)
+        LuaProxy.push(future, onto: call.L)
+        return 1
+    }
+
+    static func after(_ call: LuaCall) throws -> Int32 {
+        let object = try call.shared(1, as: LuaObject.self)
+        let first = try call.shared(2, as: LuaFuture.self)
+        try call.checkFunction(3)
+        let cargo = try call.capture(from: 3, count: call.count - 2)
+        let future = object.after(first, cargo)
+        lua_settop(call.L, 0)
+        LuaProxy.push(future, onto: call.L)
+        return 1
+    }
+
+    static func trySync(_ call: LuaCall) throws -> Int32 {
+        let (object, cargo) = try job(call)
+        guard let outcome = object.trySync(cargo) else {
+            lua_settop(call.L, 0)
+            lua_pushboolean(call.L, 0)
+            lua_pushstring(call.L, "busy")
+            return 2
+        }
+        let L = call.L
+        let count = try call.returnOutcome(outcome)
+        lua_pushboolean(L, 1)
+        desync_insert(L, 1)
+        return count + 1
+    }
+
+    static func pending(_ call: LuaCall) throws -> Int32 {
+        let object = try call.shared(1, as: LuaObject.self)
+        lua_pushinteger(call.L, lua_Integer(object.pending))
+        return 1
+    }
+
+    static func name(_ call: LuaCall) throws -> Int32 {
+        let object = try call.shared(1, as: LuaObject.self)
+        lua_pushstring(call.L, object.name)
+        return 1
+    }
+}

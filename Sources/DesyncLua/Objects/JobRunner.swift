@@ -1,0 +1,59 @@
+import CLua
+
+/// Runs one job inside an object's Lua state: `fn(data, args...)` under `lua_pcall`, with the
+/// results (or the error) captured to cross back.
+enum JobRunner {
+    /// Calls the function that heads `call` with the object's data (registry reference
+    /// `dataRef`) inserted as its first argument, followed by the rest of `call` and `extra`.
+    static func run(
+        in L: OpaquePointer, dataRef: Int32, call: LuaCargo, extra: LuaCargo? = nil
+    ) -> Result<LuaCargo, LuaJobError> {
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        let needed = Int32(call.count + (extra?.count ?? 0) + 8)
+        guard lua_checkstack(L, needed) != 0 else {
+            return .failure(failure(in: L, "too many arguments for a desync job"))
+        }
+        LuaFunctions.push(tracebackHandler, onto: L)
+        let handler = lua_gettop(L)
+        let pushed = call.push(onto: L)
+        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(dataRef))
+        // The data goes right after the function.
+        lua_rotate(L, handler + 2, 1)
+        let extraCount = extra?.push(onto: L) ?? 0
+        let status = desync_pcall(L, pushed + extraCount, DESYNC_LUA_MULTRET, handler)
+        guard status == LUA_OK else {
+            let text = describeError(at: -1, in: L)
+            let value = LuaCargo.capture(from: L, first: -1, count: 1, describe: { _ in "error" })
+            switch value {
+            case .success(let cargo): return .failure(LuaJobError(value: cargo, text: text))
+            case .failure(let problem): return .failure(failure(in: L, "\(text) (\(problem.message))"))
+            }
+        }
+        let resultCount = lua_gettop(L) - handler
+        switch LuaCargo.capture(from: L, first: handler + 1, count: resultCount, describe: { "result \($0)" }) {
+        case .success(let results):
+            return .success(results)
+        case .failure(let problem):
+            return .failure(failure(in: L, problem.message))
+        }
+    }
+
+    /// An error made on the Swift side (as a string), for when the job's own outcome cannot cross.
+    static func failure(in L: OpaquePointer, _ message: String) -> LuaJobError {
+        lua_pushstring(L, message)
+        defer { desync_pop(L, 1) }
+        let cargo = (try? LuaCargo.capture(from: L, first: -1, count: 1).get()) ?? LuaCargo()
+        return LuaJobError(value: cargo, text: message)
+    }
+
+    /// The message handler: appends the job's traceback to string errors, as `lua` does; other
+    /// error values (tables) pass through unchanged so they come back as themselves.
+    static let tracebackHandler: desync_swift_function = { L in
+        let L = L!
+        guard lua_type(L, 1) == LUA_TSTRING else { return 1 }
+        let message = lua_tolstring(L, 1, nil)
+        luaL_traceback(L, L, message, 1)
+        return 1
+    }
+}

@@ -1,0 +1,78 @@
+import Desync
+
+/// A desync object made from Lua: a `Desync` whose value is a Lua state of its own, shared by
+/// reference between states (a proxy userdata in each).
+public final class LuaObject: LuaSharedObject {
+    public static let luaTypeName = "desync.object"
+
+    let desync: Desync<ObjectState>
+    /// The name given to `desync.new`, or `#<number>`.
+    public let name: String
+    let runtime: RuntimeCore
+
+    init(value: LuaCargo, name: String?, runtime: RuntimeCore) {
+        let number = runtime.nextObjectID()
+        self.name = name ?? "#\(number)"
+        self.runtime = runtime
+        desync = Desync(ObjectState(initialValue: value, runtime: runtime), scheduler: runtime.scheduler)
+    }
+
+    /// Jobs queued and not finished.
+    public var pending: Int { desync.pending }
+
+    /// True inside one of this object's jobs (directly or through nested `sync` calls).
+    var isRunningHere: Bool { desync.isRunningOnCurrentThread }
+
+    func sync(_ call: LuaCargo) -> Result<LuaCargo, LuaJobError> {
+        desync.sync { state in state.run(call, for: self) }
+    }
+
+    /// `sync` for the host: waits in slices so that Ctrl-C can stop the wait.
+    func interruptibleSync(_ call: LuaCargo) throws(LuaError) -> Result<LuaCargo, LuaJobError> {
+        let future = desync.future { state in state.run(call, for: self) }
+        while true {
+            if let outcome = try? future.wait(timeout: .milliseconds(50)) { return outcome }
+            if runtime.takeInterrupt() {
+                future.cancel()
+                throw LuaError(message: "interrupted!", withPosition: false)
+            }
+        }
+    }
+
+    func trySync(_ call: LuaCargo) -> Result<LuaCargo, LuaJobError>? {
+        // Inside its own job the object is busy by definition; the core would stop the program.
+        if isRunningHere { return nil }
+        return desync.trySync { state in state.run(call, for: self) }
+    }
+
+    func async(_ call: LuaCargo) {
+        runtime.jobSubmitted()
+        desync.async { state in
+            defer { self.runtime.jobEnded() }
+            if case .failure(let error) = state.run(call, for: self) {
+                self.runtime.errors.report(error, on: self)
+            }
+        }
+    }
+
+    func future(_ call: LuaCargo) -> LuaFuture {
+        runtime.jobSubmitted()
+        let future = desync.future { state throws -> LuaCargo in
+            defer { self.runtime.jobEnded() }
+            return try state.run(call, for: self).get()
+        }
+        return LuaFuture(future, object: self)
+    }
+
+    /// Runs `call` with the results of `first` once it is done; a failed `first` fails this one
+    /// with the same error, without calling the function.
+    func after(_ first: LuaFuture, _ call: LuaCargo) -> LuaFuture {
+        runtime.jobSubmitted()
+        let future = desync.after(first.future) { state, outcome throws -> LuaCargo in
+            defer { self.runtime.jobEnded() }
+            let results = try outcome.get()
+            return try state.run(call, extra: results, for: self).get()
+        }
+        return LuaFuture(future, object: self)
+    }
+}

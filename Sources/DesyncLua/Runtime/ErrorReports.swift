@@ -1,0 +1,130 @@
+import CLua
+import NIOConcurrencyHelpers
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where errors of `async` jobs go when nothing observes them: straight to stderr, or, once a
+/// state has installed `desync.on_error(fn)`, to that state's handler, called the next time that
+/// state calls into desync (or, for the host, before the REPL's next prompt).
+final class ErrorReports: Sendable {
+    struct Report: Sendable {
+        let error: LuaJobError
+        let object: LuaObject
+    }
+
+    private struct State {
+        var handlerOwner: Int?
+        var inbox: [Report] = []
+        var unobserved = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    /// Reports waiting in the inbox: lets every call into desync skip the lock when there are none.
+    private let waiting = Atomic<Int>(0)
+
+    /// The registry key of the handler function in its owner's state.
+    static let handlerKey = "desync.on_error"
+
+    /// How many async errors were printed because no handler was installed.
+    var unobservedCount: Int { state.withLockedValue { $0.unobserved } }
+
+    func report(_ error: LuaJobError, on object: LuaObject) {
+        let queued = state.withLockedValue { state -> Bool in
+            guard state.handlerOwner != nil else {
+                state.unobserved += 1
+                return false
+            }
+            state.inbox.append(Report(error: error, object: object))
+            return true
+        }
+        if queued {
+            waiting.add(1, ordering: .releasing)
+        } else {
+            StandardError.writeLine("desync: error in async job on \(object.name): \(error.text)")
+        }
+    }
+
+    func hasReports(for stateID: Int) -> Bool {
+        guard waiting.load(ordering: .acquiring) > 0 else { return false }
+        return state.withLockedValue { $0.handlerOwner == stateID && !$0.inbox.isEmpty }
+    }
+
+    /// Makes the function on top of `L`'s stack (popped) the handler, or removes the handler
+    /// when it is nil. Reports already waiting for a previous owner go to the new one.
+    func install(from L: OpaquePointer, context: LuaStateContext) {
+        let clearing = lua_type(L, -1) == LUA_TNIL
+        lua_pushstring(L, Self.handlerKey)
+        desync_insert(L, -2)
+        lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+        let orphans: [Report] = state.withLockedValue { state in
+            if clearing {
+                guard state.handlerOwner == context.id else { return [] }
+                state.handlerOwner = nil
+                let orphans = state.inbox
+                state.inbox = []
+                return orphans
+            }
+            state.handlerOwner = context.id
+            return []
+        }
+        if !orphans.isEmpty {
+            waiting.subtract(orphans.count, ordering: .relaxed)
+            for report in orphans {
+                StandardError.writeLine("desync: error in async job on \(report.object.name): \(report.error.text)")
+            }
+        }
+    }
+
+    /// Calls the handler of `context`'s state for each waiting report, in arrival order.
+    func deliver(to context: LuaStateContext, in L: OpaquePointer) throws {
+        let reports: [Report] = state.withLockedValue { state in
+            guard state.handlerOwner == context.id else { return [] }
+            let reports = state.inbox
+            state.inbox = []
+            return reports
+        }
+        guard !reports.isEmpty else { return }
+        waiting.subtract(reports.count, ordering: .relaxed)
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        guard lua_checkstack(L, 4) != 0 else { return }
+        for report in reports {
+            lua_pushstring(L, Self.handlerKey)
+            lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
+            report.error.value.push(onto: L)
+            LuaProxy.push(report.object, onto: L)
+            if desync_pcall(L, 2, 0, 0) != LUA_OK {
+                let message = describeError(at: -1, in: L)
+                StandardError.writeLine("desync: error in on_error handler: \(message)")
+            }
+            lua_settop(L, top)
+        }
+    }
+}
+
+/// Text for an error value without running metamethods: strings and numbers as they are, other
+/// values as Lua's stand-alone interpreter shows them.
+func describeError(at index: Int32, in L: OpaquePointer) -> String {
+    switch lua_type(L, index) {
+    case LUA_TSTRING, LUA_TNUMBER:
+        var length = 0
+        let bytes = lua_tolstring(L, index, &length)!
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+    case let type:
+        return "(error object is a \(String(cString: lua_typename(L, type))) value)"
+    }
+}
+
+/// Whole lines to stderr, never interleaved with another thread's line.
+enum StandardError {
+    static func writeLine(_ text: String) {
+        flockfile(desync_stderr())
+        fputs(text, desync_stderr())
+        fputc(10, desync_stderr())
+        funlockfile(desync_stderr())
+        fflush(desync_stderr())
+    }
+}

@@ -1,0 +1,49 @@
+import CLua
+
+/// What desync knows about one `lua_State`: which runtime it belongs to and, for an object's state,
+/// which object. Kept in the state's extra space, so every call from Lua finds it in O(1).
+final class LuaStateContext {
+    let runtime: RuntimeCore
+    /// The object whose state this is; nil for the host (the script's own state). Weak: the object
+    /// owns its state, not the other way round.
+    weak var object: LuaObject?
+    let isHost: Bool
+    /// A number unique within the runtime, naming this state as the owner of an `on_error` handler.
+    let id: Int
+
+    private init(runtime: RuntimeCore, object: LuaObject?, isHost: Bool) {
+        self.runtime = runtime
+        self.object = object
+        self.isHost = isHost
+        self.id = runtime.nextStateID()
+    }
+
+    /// Attaches a new context to `L`; `detach` releases it before `lua_close`.
+    @discardableResult
+    static func attach(to L: OpaquePointer, runtime: RuntimeCore, object: LuaObject?, isHost: Bool) -> LuaStateContext {
+        let context = LuaStateContext(runtime: runtime, object: object, isHost: isHost)
+        desync_extraspace(L).pointee = Unmanaged.passRetained(context).toOpaque()
+        return context
+    }
+
+    static func detach(from L: OpaquePointer) {
+        let slot = desync_extraspace(L)
+        if let pointer = slot.pointee {
+            Unmanaged<LuaStateContext>.fromOpaque(pointer).release()
+            slot.pointee = nil
+        }
+    }
+
+    static func of(_ L: OpaquePointer) -> LuaStateContext? {
+        guard let pointer = desync_extraspace(L).pointee else { return nil }
+        return Unmanaged<LuaStateContext>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    /// Error reports wait for this state's `on_error` handler.
+    var hasPendingWork: Bool { runtime.errors.hasReports(for: id) }
+
+    /// Runs this state's `on_error` handler for each report that arrived, in order.
+    func deliverPending(in L: OpaquePointer) throws {
+        try runtime.errors.deliver(to: self, in: L)
+    }
+}

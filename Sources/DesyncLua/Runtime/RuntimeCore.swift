@@ -1,0 +1,70 @@
+import Desync
+import NIOConcurrencyHelpers
+import Synchronization
+
+/// What all the states of one runtime share: the scheduler, the live objects, the count of
+/// queued jobs (for "wait until idle"), error reporting and the interrupt flag.
+final class RuntimeCore: Sendable {
+    let scheduler: Scheduler
+    let errors = ErrorReports()
+    /// Jobs submitted and not yet finished or cancelled, over every object.
+    let outstandingJobs = Atomic<Int>(0)
+    /// Set by Ctrl-C; the host's next blocking wait (or call into desync) raises "interrupted!".
+    let interruptRequested = Atomic<Bool>(false)
+    private let stateIDs = Atomic<Int>(0)
+    private let objectIDs = Atomic<Int>(0)
+    private let paths: NIOLockedValueBox<(path: String, cpath: String)>
+    private let objects = NIOLockedValueBox(ObjectRegistry())
+
+    init(scheduler: Scheduler) {
+        self.scheduler = scheduler
+        paths = NIOLockedValueBox(("", ""))
+    }
+
+    func nextStateID() -> Int { stateIDs.add(1, ordering: .relaxed).newValue }
+    func nextObjectID() -> Int { objectIDs.add(1, ordering: .relaxed).newValue }
+
+    /// The host's module search paths, which every object's state starts with.
+    var packagePaths: (path: String, cpath: String) {
+        get { paths.withLockedValue { $0 } }
+        set { paths.withLockedValue { $0 = newValue } }
+    }
+
+    func register(_ object: LuaObject) {
+        objects.withLockedValue { $0.add(object) }
+    }
+
+    var liveObjects: [LuaObject] {
+        objects.withLockedValue { $0.live() }
+    }
+
+    func jobSubmitted() { outstandingJobs.add(1, ordering: .relaxed) }
+    func jobEnded() { outstandingJobs.subtract(1, ordering: .relaxed) }
+
+    /// Takes a pending interrupt, if any.
+    func takeInterrupt() -> Bool {
+        interruptRequested.exchange(false, ordering: .relaxed)
+    }
+}
+
+/// Weak references to every object made in the runtime, compacted as objects go away.
+struct ObjectRegistry: Sendable {
+    private struct Entry: Sendable {
+        weak var object: LuaObject?
+    }
+
+    private var entries: [Entry] = []
+    private var compactAt = 64
+
+    mutating func add(_ object: LuaObject) {
+        entries.append(Entry(object: object))
+        if entries.count >= compactAt {
+            entries.removeAll { $0.object == nil }
+            compactAt = max(64, entries.count * 2)
+        }
+    }
+
+    func live() -> [LuaObject] {
+        entries.compactMap(\.object)
+    }
+}

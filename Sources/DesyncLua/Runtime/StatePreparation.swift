@@ -1,0 +1,57 @@
+import CLua
+
+/// Makes Lua states the way desync needs them: standard libraries, the host's module search
+/// paths, the `desync` module preloaded and global, `print` writing whole lines.
+enum StatePreparation {
+    /// A new state for an object, or nil if Lua cannot make one.
+    static func newObjectState(runtime: RuntimeCore, object: LuaObject) -> OpaquePointer? {
+        guard let L = desync_newstate() else { return nil }
+        LuaStateContext.attach(to: L, runtime: runtime, object: object, isHost: false)
+        let paths = runtime.packagePaths
+        setPackageField(L, "path", paths.path)
+        setPackageField(L, "cpath", paths.cpath)
+        DesyncModule.install(in: L)
+        return L
+    }
+
+    /// Closes a state made here and releases its context (after `lua_close`, whose finalizers
+    /// may still look it up).
+    static func close(_ L: OpaquePointer) {
+        let context = desync_extraspace(L).pointee
+        lua_close(L)
+        if let context { Unmanaged<LuaStateContext>.fromOpaque(context).release() }
+    }
+
+    /// `package.path` and `package.cpath` of `L`, read raw.
+    static func packagePaths(of L: OpaquePointer) -> (path: String, cpath: String) {
+        (packageField(L, "path") ?? "", packageField(L, "cpath") ?? "")
+    }
+
+    private static func pushPackageTable(_ L: OpaquePointer) -> Bool {
+        lua_pushstring(L, LUA_LOADED_TABLE)
+        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
+        guard lua_type(L, -1) == LUA_TTABLE else { desync_pop(L, 1); return false }
+        lua_pushstring(L, "package")
+        lua_rawget(L, -2)
+        desync_remove(L, -2)
+        guard lua_type(L, -1) == LUA_TTABLE else { desync_pop(L, 1); return false }
+        return true
+    }
+
+    private static func setPackageField(_ L: OpaquePointer, _ name: String, _ value: String) {
+        guard !value.isEmpty, pushPackageTable(L) else { return }
+        lua_pushstring(L, name)
+        lua_pushstring(L, value)
+        lua_rawset(L, -3)
+        desync_pop(L, 1)
+    }
+
+    private static func packageField(_ L: OpaquePointer, _ name: String) -> String? {
+        guard pushPackageTable(L) else { return nil }
+        defer { lua_settop(L, lua_gettop(L) - 2) }
+        lua_pushstring(L, name)
+        lua_rawget(L, -2)
+        guard lua_type(L, -1) == LUA_TSTRING, let text = lua_tolstring(L, -1, nil) else { return nil }
+        return String(cString: text)
+    }
+}
