@@ -1,0 +1,26 @@
+-- objects created inside jobs; object handles passed into other objects' jobs
+local parent = desync.new({})
+local child_total = parent:sync(function(data)
+  local child = desync.new({ v = 21 })
+  data.child = child
+  return child:sync(function(c) return c.v * 2 end)
+end)
+assert(child_total == 42)
+-- the child handle lives on in the parent's state, and crosses back by reference
+local child = parent:sync(function(data) return data.child end)
+assert(tostring(child):match("^desync.object"))
+assert(child:sync(function(c) return c.v end) == 21)
+-- a handle passed into another object's job
+local a = desync.new({ n = 0 })
+local b = desync.new({})
+b:sync(function(_, target)
+  for _ = 1, 10 do target:async(function(d) d.n = d.n + 1 end) end
+end, a)
+assert(a:sync(function(d) return d.n end) == 10)
+-- desync.self inside a job is the object; in the host it is nil
+assert(desync.self() == nil)
+assert(a:sync(function() return desync.self() end) == a)
+-- a function using `local desync = require "desync"` crosses (the module binds by name)
+local d = require "desync"
+local made = a:sync(function() return d.new({ k = 1 }) end)
+assert(made:sync(function(x) return x.k end) == 1)
