@@ -1,0 +1,28 @@
+// swift-tools-version:6.1
+// The benchmarks: a package of their own, so users of desync never build them.
+// Run them with scripts/bench (or `swift package benchmark` in this folder).
+import PackageDescription
+
+// A package reached by path is known by its folder's name, whatever a clone is called.
+let mainPackage = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "desync")
+
+let package = Package(
+    name: "DesyncBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DesyncBenchmarks",
+            dependencies: [
+                .product(name: "Desync", package: mainPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/DesyncBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
