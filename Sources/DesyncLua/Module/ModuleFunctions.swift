@@ -12,7 +12,17 @@ enum ModuleFunctions {
         ("self", { L in LuaCall.run(L, "self", currentObject) }),
         ("sleep", { L in LuaCall.run(L, "sleep", sleep) }),
         ("on_error", { L in LuaCall.run(L, "on_error", onError) }),
+        ("clock", { L in LuaCall.run(L, "clock", clock) }),
     ]
+
+    /// Seconds on a monotonic clock, as a float: wall time for measuring jobs, which `os.clock`
+    /// (CPU time of the whole process) is not.
+    static func clock(_ call: LuaCall) throws -> Int32 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        lua_pushnumber(call.L, Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+        return 1
+    }
 
     static func new(_ call: LuaCall) throws -> Int32 {
         let L = call.L
@@ -60,8 +70,13 @@ enum ModuleFunctions {
             let slice = min(ContinuousClock.now.duration(to: deadline), .milliseconds(50))
             let (whole, attoseconds) = slice.components
             usleep(UInt32(whole) * 1_000_000 + UInt32(attoseconds / 1_000_000_000_000))
-            if context.isHost && context.runtime.takeInterrupt() {
-                throw LuaError(message: "interrupted!", withPosition: false)
+            guard context.runtime.isOnHostThread else { continue }
+            if context.isHost {
+                if context.runtime.takeInterrupt() { throw LuaError(message: "interrupted!", withPosition: false) }
+            } else if context.runtime.interruptRequested.load(ordering: .relaxed) {
+                // A job the host runs while it waits: cut the sleep short and leave the interrupt
+                // for the host's wait, which raises it in the host's code.
+                return 0
             }
         }
         return 0

@@ -38,11 +38,12 @@ public final class LuaFuture: LuaSharedObject {
         while true {
             var slice = ContinuousClock.now + .milliseconds(50)
             if let deadline, deadline < slice { slice = deadline }
-            if waitUntil(slice) { return future.outcome }
-            if let deadline, ContinuousClock.now >= deadline { return nil }
+            let finished = waitUntil(slice)
             if object.runtime.takeInterrupt() {
                 throw LuaError(message: "interrupted!", withPosition: false)
             }
+            if finished { return future.outcome }
+            if let deadline, ContinuousClock.now >= deadline { return nil }
         }
     }
 

@@ -31,11 +31,13 @@ public final class LuaObject: LuaSharedObject {
     func interruptibleSync(_ call: LuaCargo) throws(LuaError) -> Result<LuaCargo, LuaJobError> {
         let future = desync.future { state in state.run(call, for: self) }
         while true {
-            if let outcome = try? future.wait(timeout: .milliseconds(50)) { return outcome }
+            let outcome = try? future.wait(timeout: .milliseconds(50))
+            // Checked even when the job finished: it may have finished early because of Ctrl-C.
             if runtime.takeInterrupt() {
                 future.cancel()
                 throw LuaError(message: "interrupted!", withPosition: false)
             }
+            if let outcome { return outcome }
         }
     }
 

@@ -99,13 +99,28 @@ public final class LuaRuntime {
     }
 
     /// Asks the code running in the host state to stop with the error "interrupted!" (Ctrl-C)
-    /// when it is blocked in `sync`, `wait` or `sleep`. Callable from any thread.
+    /// when it is blocked in `sync`, `wait` or `sleep`.
     public func interrupt() {
-        core.interruptRequested.store(true, ordering: .relaxed)
+        interrupter.interrupt()
     }
+
+    /// A handle that interrupts this runtime's host from any thread (a signal-handling thread,
+    /// say), while the runtime itself stays on the host's thread.
+    public var interrupter: LuaInterrupter { LuaInterrupter(core: core) }
 
     /// Forgets an interrupt that nothing consumed (the REPL calls it before running a new line).
     public func clearInterrupt() {
         _ = core.takeInterrupt()
+    }
+}
+
+/// Interrupts a runtime's host from any thread; see ``LuaRuntime/interrupter``.
+public struct LuaInterrupter: Sendable {
+    let core: RuntimeCore
+
+    /// The host's current or next blocking desync call (`sync`, `wait`, `sleep`) stops with the
+    /// error "interrupted!".
+    public func interrupt() {
+        core.interruptRequested.store(true, ordering: .relaxed)
     }
 }

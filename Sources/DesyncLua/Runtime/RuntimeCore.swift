@@ -2,6 +2,10 @@ import Desync
 import NIOConcurrencyHelpers
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What all the states of one runtime share: the scheduler, the live objects, the count of
 /// queued jobs (for "wait until idle"), error reporting and the interrupt flag.
 final class RuntimeCore: Sendable {
@@ -16,10 +20,17 @@ final class RuntimeCore: Sendable {
     private let paths: NIOLockedValueBox<(path: String, cpath: String)>
     private let objects = NIOLockedValueBox(ObjectRegistry())
 
+    /// The thread that runs the host state: jobs it runs itself (while it waits, or with 0 pool
+    /// threads) can be interrupted in `desync.sleep` too.
+    let hostThread: UInt
+
     init(scheduler: Scheduler) {
         self.scheduler = scheduler
         paths = NIOLockedValueBox(("", ""))
+        hostThread = UInt(pthread_self())
     }
+
+    var isOnHostThread: Bool { UInt(pthread_self()) == hostThread }
 
     func nextStateID() -> Int { stateIDs.add(1, ordering: .relaxed).newValue }
     func nextObjectID() -> Int { objectIDs.add(1, ordering: .relaxed).newValue }
