@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// Every script in scripts/examples runs without error (each asserts its own results).
+@Suite("Examples in scripts/examples")
+struct ExampleTests {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/examples")
+
+    static var names: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".lua") }.sorted()
+    }
+
+    @Test("the examples the README promises are there")
+    func present() {
+        for name in ["tour.lua", "counter.lua", "fanout.lua", "zero_threads.lua"] {
+            #expect(Self.names.contains(name), "missing \(name)")
+        }
+    }
+
+    @Test("example runs", arguments: names)
+    func example(name: String) throws {
+        let source = try String(contentsOf: Self.directory.appendingPathComponent(name), encoding: .utf8)
+        // Examples may write files (trace.json); run them in a scratch directory.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("desync-example-\(UUID())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let error = runLuaScript("""
+            package.path = \(String(reflecting: Self.directory.path + "/?.lua;")) .. package.path
+            """ + "\n" + source, name: name)
+        #expect(error == nil, "\(error ?? "")")
+    }
+}
