@@ -48,7 +48,9 @@ public final class Scheduler: Sendable {
 
     /// The most threads the pool runs at once; 0 means queued work runs only when a `sync` or a
     /// future's `wait()` reaches it. Raising it starts threads for waiting work; lowering it
-    /// retires threads as they become idle.
+    /// retires threads as they become idle. A pool thread blocked in a ``DesyncChannel`` does not
+    /// count: while it is blocked the pool may run one more thread (see
+    /// ``SchedulerStats/threadsBlocked``).
     public var maxThreads: Int {
         get { state.withLockedValue { $0.maxThreads } }
         set {
@@ -66,7 +68,8 @@ public final class Scheduler: Sendable {
                 threadsAlive: state.threadsAlive,
                 threadsBusy: state.threadsBusy,
                 threadsIdle: state.threadsIdle,
-                readyQueues: state.ready.count
+                readyQueues: state.ready.count,
+                threadsBlocked: state.threadsBlocked
             )
         }
         stats.jobsRun = jobsRun.load(ordering: .relaxed)
@@ -85,6 +88,35 @@ public final class Scheduler: Sendable {
         if count > 0 { jobsRun.add(count, ordering: .relaxed) }
     }
 
+    /// Runs `body`, which may block the calling thread on something outside desync (a
+    /// `DesyncChannel` that is full or empty). When the caller is a pool thread, its pool may start
+    /// one extra thread for as long as `body` runs, so that work that can unblock it, queued on
+    /// other objects, still finds a thread even when every pool thread is blocked. On any other
+    /// thread it just runs `body`: with 0 pool threads nothing runs by itself, and a thread that
+    /// blocks must be unblocked by another thread.
+    package static func blockingOutside<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        guard let pool = currentWorkerPool else { return try body() }
+        if pool.state.withLockedValue({ $0.workerBlocked() }) { pool.startWorker() }
+        defer { pool.state.withLockedValue { $0.workerUnblocked() }?.unpark() }
+        return try body()
+    }
+
+    /// Which pool a thread belongs to: set by each worker thread for its whole life, so a job can
+    /// tell that it runs on a pool thread (and which pool) when it is about to block.
+    private static let workerKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key, nil)
+        precondition(status == 0, "desync: cannot create a thread-local key")
+        return key
+    }()
+
+    /// The pool whose worker is the calling thread, if it is one.
+    static var currentWorkerPool: Scheduler? {
+        guard let pointer = pthread_getspecific(workerKey) else { return nil }
+        // Unretained: set only by `workerLoop`, whose closure holds the pool for the thread's life.
+        return Unmanaged<Scheduler>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
     private func startWorker() {
         WorkerThread.start { [self] in workerLoop() }
     }
@@ -93,6 +125,8 @@ public final class Scheduler: Sendable {
         // Its own parker, not the thread's: jobs on this thread that wait use the thread's
         // parker, and a late wake-up meant for them must not look like new work.
         let idleParker = Parker()
+        pthread_setspecific(Self.workerKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(Self.workerKey, nil) }
         var finishedTurn = false
         while true {
             switch state.withLockedValue({ $0.nextWork(finishedTurn: finishedTurn, parker: idleParker) }) {
@@ -123,4 +157,7 @@ public struct SchedulerStats: Sendable, Equatable {
     public var readyQueues = 0
     /// Jobs run since the pool was made, by pool threads and by waiting callers.
     public var jobsRun = 0
+    /// Pool threads blocked in a `DesyncChannel`; the pool may run this many threads beyond
+    /// ``maxThreads`` meanwhile.
+    public var threadsBlocked = 0
 }

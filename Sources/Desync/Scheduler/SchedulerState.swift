@@ -18,6 +18,10 @@ struct SchedulerState: Sendable {
     private(set) var maxThreads: Int
     private(set) var threadsAlive = 0
     private(set) var threadsBusy = 0
+    /// Pool threads blocked outside desync (in a `DesyncChannel` send or receive). Each one lets
+    /// the pool run one more thread while it lasts, so the work that would unblock it still finds
+    /// a thread; see `Scheduler.blockingOutside`.
+    private(set) var threadsBlocked = 0
     /// Idle workers' parkers, most recently idle last (it is woken first: its cache is warm).
     private var idle: [Parker] = []
 
@@ -27,10 +31,13 @@ struct SchedulerState: Sendable {
 
     var threadsIdle: Int { idle.count }
 
+    /// The most threads that may be alive now: `maxThreads`, plus one per blocked thread.
+    private var threadLimit: Int { maxThreads + threadsBlocked }
+
     mutating func schedule(_ queue: any DrivableQueue) -> ScheduleAction {
         ready.append(queue)
         if let sleeper = idle.popLast() { return .wake(sleeper) }
-        if threadsAlive < maxThreads {
+        if threadsAlive < threadLimit {
             threadsAlive += 1
             return .startThread
         }
@@ -40,7 +47,7 @@ struct SchedulerState: Sendable {
     /// A worker asks for work, after finishing a turn if `finishedTurn`.
     mutating func nextWork(finishedTurn: Bool, parker: Parker) -> WorkerAction {
         if finishedTurn { threadsBusy -= 1 }
-        if threadsAlive > maxThreads {
+        if threadsAlive > threadLimit {
             threadsAlive -= 1
             return .retire
         }
@@ -56,14 +63,31 @@ struct SchedulerState: Sendable {
     mutating func setMaxThreads(_ newValue: Int) -> (wake: [Parker], start: Int) {
         precondition(newValue >= 0, "desync: maxThreads must be 0 or more, not \(newValue)")
         maxThreads = newValue
-        if threadsAlive > newValue {
-            let surplus = min(threadsAlive - newValue, idle.count)
+        if threadsAlive > threadLimit {
+            let surplus = min(threadsAlive - threadLimit, idle.count)
             let woken = Array(idle.suffix(surplus))
             idle.removeLast(surplus)
             return (woken, 0)
         }
-        let start = min(newValue - threadsAlive, ready.count)
+        let start = min(threadLimit - threadsAlive, ready.count)
         threadsAlive += start
         return ([], start)
+    }
+
+    /// A pool thread is about to block outside desync. Returns true when a thread must be started
+    /// in its place: queues are waiting and no idle thread can take them.
+    mutating func workerBlocked() -> Bool {
+        threadsBlocked += 1
+        guard !ready.isEmpty, idle.isEmpty, threadsAlive < threadLimit else { return false }
+        threadsAlive += 1
+        return true
+    }
+
+    /// A blocked pool thread carries on. Returns an idle thread to wake so it retires, when the
+    /// pool is now above its limit (busy surplus threads retire when they finish their turn).
+    mutating func workerUnblocked() -> Parker? {
+        threadsBlocked -= 1
+        guard threadsAlive > threadLimit else { return nil }
+        return idle.popLast()
     }
 }
