@@ -1,0 +1,62 @@
+extension Desync {
+    /// How many of a `pipeIn`'s items may wait in the object's queue at once: enough that the
+    /// object never waits for the feeding task, few enough that a fast source cannot flood it.
+    static var pipeInWindow: Int { 8 }
+
+    /// Feeds every item of `sequence` to `job`, one job per item, in arrival order.
+    ///
+    /// Other jobs on the object interleave between items. While the sequence has nothing to give,
+    /// the pipe holds no thread and leaves the object idle: `sync` and `async` keep working. A few
+    /// items at most are queued ahead of the object, so a fast source cannot flood it.
+    ///
+    /// ```swift
+    /// let totals = Desync([String: Int]())
+    /// let done = totals.pipeIn(orders) { totals, order in totals[order.customer, default: 0] += order.amount }
+    /// try done.wait()    // the sequence ended and every order was counted
+    /// ```
+    ///
+    /// The returned future finishes when the sequence has ended and every item's job has run;
+    /// it fails with the sequence's error if the sequence throws (after the jobs for the items
+    /// before the error have run). `cancel()` stops the pipe only before it has started.
+    /// `wait()` on it runs the object's jobs when no thread does, so it works with 0 pool
+    /// threads; `await value` needs a pool thread.
+    public func pipeIn<S: AsyncSequence>(
+        _ sequence: sending S,
+        _ job: @escaping @Sendable (inout T, S.Element) -> Void
+    ) -> DesyncFuture<Void> where S.Element: Sendable {
+        let queue = self.queue
+        let driver = PipeWaitDriver(driving: queue)
+        let future = DesyncFuture<Void>(queue: driver)
+        let credits = PipeCredits(Self.pipeInWindow)
+        let source = PipeSource(sequence)
+        Task {
+            guard future.start() else { return }
+            var failure: (any Error)?
+            // A credit is taken before each pull and given back when the item's job has run.
+            while await credits.acquire() {
+                let item: S.Element?
+                do {
+                    item = try await source.next()
+                } catch {
+                    failure = error
+                    item = nil
+                }
+                guard let item else {
+                    credits.release()
+                    break
+                }
+                queue.submit(Job(gate: nil, kind: .pipe) { value in
+                    job(&value, item)
+                    credits.release()
+                })
+                driver.progressed()
+            }
+            // Nobody closes these credits or cancels this task, so this returns once every
+            // submitted job has run.
+            _ = await credits.waitForAll()
+            future.finish(failure.map { .failure($0) } ?? .success(()))
+            driver.progressed()
+        }
+        return future
+    }
+}
