@@ -23,10 +23,6 @@ struct ExampleTests {
     @Test("example runs", arguments: names)
     func example(name: String) throws {
         let source = try String(contentsOf: Self.directory.appendingPathComponent(name), encoding: .utf8)
-        // Examples may write files (trace.json); run them in a scratch directory.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("desync-example-\(UUID())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
         let error = runLuaScript("""
             package.path = \(String(reflecting: Self.directory.path + "/?.lua;")) .. package.path
             """ + "\n" + source, name: name)
