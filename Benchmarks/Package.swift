@@ -23,6 +23,12 @@ let package = Package(
             path: "Benchmarks/DesyncBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A harness-free driver of the same workloads, for perf and callgrind.
+        .executableTarget(
+            name: "DesyncProfile",
+            dependencies: [.product(name: "Desync", package: mainPackage)],
+            path: "Profile/DesyncProfile"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
