@@ -79,7 +79,14 @@ static inline struct desync_host_interrupt *desync_host_install_sigint(int notif
     action.sa_handler = desync_host_on_sigint;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    return sigaction(SIGINT, &action, NULL) == 0 ? slot : NULL;
+    if (sigaction(SIGINT, &action, NULL) != 0) return NULL;
+    /* A parent may have started us with SIGINT blocked (threads of libdispatch block it, and
+       children inherit the mask): then Ctrl-C would never reach the handler. */
+    sigset_t interrupt_only;
+    sigemptyset(&interrupt_only);
+    sigaddset(&interrupt_only, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &interrupt_only, NULL);
+    return slot;
 }
 
 /// Marks `L` as running Lua code (Ctrl-C interrupts it), or nothing running when `L` is NULL.

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// The REPL under a real terminal: libedit, prompts, Ctrl-C, Ctrl-D, history.
+@Suite(.enabled(if: TerminalSession.tmuxAvailable, "needs tmux"))
+struct TerminalTests {
+    @Test func bannerPromptAndExpressions() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitFor("the banner") { $0.first?.hasPrefix("desync-lua ") == true && $0.first?.contains("(Lua 5.4.") == true }
+        try terminal.waitForPrompt()
+        try terminal.type("1 + 2, 'x'")
+        try terminal.waitForLine("3\tx".replacingOccurrences(of: "\t", with: "       "))
+        try terminal.waitForPrompt()
+    }
+
+    @Test func continuationPrompt() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        try terminal.type("for i = 1, 2 do")
+        try terminal.waitForPrompt(">>")
+        try terminal.type("print('line', i) end")
+        try terminal.waitForLine("line    2")
+        try terminal.waitForPrompt()
+    }
+
+    @Test func controlCInterruptsALoopAndTheReplGoesOn() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        try terminal.type("while true do end")
+        try terminal.waitForLine("> while true do end")
+        Thread.sleep(forTimeInterval: 0.3)  // into the loop
+        try terminal.send("C-c")
+        try terminal.waitFor("interrupted!") { $0.contains { $0.hasSuffix("interrupted!") } }
+        try terminal.waitForPrompt()
+        try terminal.type("'still alive'")
+        try terminal.waitForLine("still alive")
+    }
+
+    @Test func controlCAtThePromptDropsTheLine() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        try terminal.send("-l", "for i = 1, 3 do")
+        try terminal.waitForLine("> for i = 1, 3 do")
+        try terminal.send("C-c")
+        try terminal.waitForPrompt()
+        try terminal.type("'fresh'")
+        try terminal.waitForLine("fresh")
+        try terminal.waitForPrompt()
+    }
+
+    @Test func controlDExits() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        try terminal.send("C-d")
+        try terminal.waitForLine("EXIT=0")
+    }
+
+    @Test func historyPersists() throws {
+        let marker = "history_marker_\(UUID().uuidString.prefix(8))"
+        // A HOME of its own: the other sessions write their history to the shared one.
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("desync-lua-history-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let terminal = try TerminalSession(home: home)
+        try terminal.waitForPrompt()
+        try terminal.type("\(marker) = 1")
+        try terminal.waitForPrompt()
+        try terminal.send("C-d")
+        try terminal.waitForLine("EXIT=0")
+        let history = try String(contentsOf: home.appendingPathComponent(".desync_lua_history"), encoding: .utf8)
+        #expect(history.contains(marker))
+    }
+
+    @Test(.disabled("needs runtime interrupt: LuaRuntime.interrupt() is a placeholder"))
+    func controlCInterruptsABlockingSync() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        // An object whose job never ends, then a sync on it: the host blocks outside Lua code.
+        try terminal.type("local o = desync.new({}) o:async(function() while true do end end) o:sync(function() end)")
+        Thread.sleep(forTimeInterval: 0.5)
+        try terminal.send("C-c")
+        try terminal.waitFor("interrupted!") { $0.contains { $0.hasSuffix("interrupted!") } }
+        try terminal.waitForPrompt()
+        try terminal.type("'still alive'")
+        try terminal.waitForLine("still alive")
+    }
+}
