@@ -17,9 +17,13 @@ public final class Desync<T>: Sendable {
     let queue: JobQueue<T>
 
     /// Makes `value` asynchronous. The object owns it from now on; only its jobs can reach it.
-    public init(_ value: consuming sending T, scheduler: Scheduler = .shared) {
-        queue = JobQueue(value: value, scheduler: scheduler)
+    /// The label names the object in traces (``Scheduler/tracing``).
+    public init(_ value: consuming sending T, label: String? = nil, scheduler: Scheduler = .shared) {
+        queue = JobQueue(value: value, label: label ?? "Desync<\(T.self)>", scheduler: scheduler)
     }
+
+    /// The object's name in traces.
+    public var label: String { queue.label }
 
     /// The pool this object's jobs run on.
     public var scheduler: Scheduler { queue.scheduler }

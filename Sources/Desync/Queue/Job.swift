@@ -10,4 +10,12 @@ struct Job<T>: Sendable {
     let gate: (any Gate)?
     let kind: JobKind
     let body: @Sendable (inout T) -> Void
+    /// When it was queued, for tracing; 0 when tracing was off.
+    var queuedAt: UInt64 = 0
+
+    init(gate: (any Gate)?, kind: JobKind, body: @escaping @Sendable (inout T) -> Void) {
+        self.gate = gate
+        self.kind = kind
+        self.body = body
+    }
 }

@@ -5,18 +5,23 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     // @unchecked: `value` is touched only by the thread that owns the queue, i.e. whose
     // `QueueState.phase` is `.running(thatThread)`; ownership is taken and given back under
     // `state`'s lock, which orders every access. Everything else is behind that lock.
-    private var value: T
+    // The padding gives `value` an address of its own even when `T` is empty (`Void`), so
+    // ThreadSanitizer does not take accesses to it for accesses to `state`.
+    private var stored: (value: T, padding: UInt8)
     private let state: NIOLockedValueBox<QueueState<T>>
     let scheduler: Scheduler
+    /// The object's name in traces and statistics.
+    let label: String
 
     /// How many jobs a pool thread runs before putting the queue back at the tail of the ready
     /// list, so a queue fed faster than it drains cannot starve the others.
     static var turnLimit: Int { 256 }
 
-    init(value: consuming sending T, scheduler: Scheduler) {
-        self.value = value
+    init(value: consuming sending T, label: String, scheduler: Scheduler) {
+        self.stored = (value, 0)
         self.state = NIOLockedValueBox(QueueState())
         self.scheduler = scheduler
+        self.label = label
     }
 
     var pending: Int { state.withLockedValue { $0.pending } }
@@ -27,6 +32,8 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     }
 
     func submit(_ job: Job<T>) {
+        var job = job
+        job.queuedAt = scheduler.tracing.stamp()
         if state.withLockedValue({ $0.submit(job) }) {
             scheduler.schedule(self)
         }
@@ -43,11 +50,15 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
         case .reentrant:
             preconditionFailure(Self.reentrancyMessage)
         case .runInline:
+            let started = scheduler.tracing.stamp()
             defer {
-                scheduler.countJobsRun(1)
+                if started != 0 {
+                    scheduler.tracing.record(object: label, kind: .sync, queued: started, started: started, onPoolThread: false)
+                }
+                scheduler.count(JobCounts(kind: .sync), onPoolThread: false)
                 finishRunning()
             }
-            return .success(try job(&value))
+            return .success(try job(&stored.value))
         }
     }
 
@@ -75,7 +86,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
             case .reentrant:
                 preconditionFailure(Self.reentrancyMessage)
             case .drive:
-                drain(limit: .max, until: gate)
+                drain(limit: .max, until: gate, onPoolThread: false)
             case .help(let blocker):
                 if !blocker.help(until: deadline) { return gate.isDone }
             case .sleep:
@@ -93,22 +104,27 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     func runTurnOnWorker() {
         let me = ThreadID.current
         guard state.withLockedValue({ $0.claimForWorker(me) }) else { return }
-        drain(limit: Self.turnLimit, until: nil)
+        drain(limit: Self.turnLimit, until: nil, onPoolThread: true)
     }
 
     /// Runs jobs as the queue's owner until `limit` jobs ran, `gate` opened, the queue emptied,
     /// or the next job must wait for a gate; then gives the queue up.
-    private func drain(limit: Int, until stop: (any Gate)?) {
-        var ran = 0
-        defer { scheduler.countJobsRun(ran) }
-        while ran < limit, !(stop?.isDone ?? false) {
+    private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool) {
+        var counts = JobCounts()
+        defer { scheduler.count(counts, onPoolThread: onPoolThread) }
+        let tracing = scheduler.tracing
+        while counts.total < limit, !(stop?.isDone ?? false) {
             guard let job = state.withLockedValue({ $0.next() }) else { break }
             if let gate = job.gate, !gate.isDone {
                 suspend(before: job, gate: gate)
                 return
             }
-            job.body(&value)
-            ran += 1
+            let started = tracing.stamp()
+            job.body(&stored.value)
+            if started != 0 {
+                tracing.record(object: label, kind: job.kind, queued: job.queuedAt, started: started, onPoolThread: onPoolThread)
+            }
+            counts.add(job.kind)
         }
         finishRunning()
     }

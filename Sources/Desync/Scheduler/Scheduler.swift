@@ -38,7 +38,11 @@ public final class Scheduler: Sendable {
     }
 
     private let state: NIOLockedValueBox<SchedulerState>
-    private let jobsRun = Atomic<Int>(0)
+    private let totals = JobTotals()
+
+    /// Per-job tracing for this pool's objects: `tracing.start()`, then `tracing.stop()` returns
+    /// the events.
+    public let tracing = Tracer()
 
     /// A new pool with at most `maxThreads` threads (0 allowed), started on demand.
     public init(maxThreads: Int = Scheduler.defaultMaxThreads) {
@@ -72,7 +76,9 @@ public final class Scheduler: Sendable {
                 threadsBlocked: state.threadsBlocked
             )
         }
-        stats.jobsRun = jobsRun.load(ordering: .relaxed)
+        stats.jobsRun = totals.total
+        stats.jobsRunByKind = totals.perKind
+        stats.jobsRunByCallers = totals.runByCallers
         return stats
     }
 
@@ -84,8 +90,8 @@ public final class Scheduler: Sendable {
         }
     }
 
-    func countJobsRun(_ count: Int) {
-        if count > 0 { jobsRun.add(count, ordering: .relaxed) }
+    func count(_ counts: JobCounts, onPoolThread: Bool) {
+        totals.add(counts, onPoolThread: onPoolThread)
     }
 
     /// Runs `body`, which may block the calling thread on something outside desync (a
@@ -157,6 +163,11 @@ public struct SchedulerStats: Sendable, Equatable {
     public var readyQueues = 0
     /// Jobs run since the pool was made, by pool threads and by waiting callers.
     public var jobsRun = 0
+    /// ``jobsRun`` by the kind of call that queued each job.
+    public var jobsRunByKind: [JobKind: Int] = [:]
+    /// Of ``jobsRun``, how many ran on a caller's thread (`sync` on an idle object, or a caller
+    /// running the queue while it waits) rather than on a pool thread.
+    public var jobsRunByCallers = 0
     /// Pool threads blocked in a `DesyncChannel`; the pool may run this many threads beyond
     /// ``maxThreads`` meanwhile.
     public var threadsBlocked = 0

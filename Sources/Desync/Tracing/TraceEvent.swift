@@ -1,0 +1,28 @@
+/// One job as the scheduler saw it, recorded while tracing is on.
+public struct TraceEvent: Sendable, Equatable {
+    /// The object's label (``Desync/init(_:label:scheduler:)``).
+    public let object: String
+    /// The call that queued the job.
+    public let kind: JobKind
+    /// When the job was queued, started and finished, in nanoseconds since tracing started.
+    public let queued: UInt64
+    public let started: UInt64
+    public let finished: UInt64
+    /// A small number naming the thread that ran the job (1, 2, ...: in order of first use).
+    public let thread: Int
+    /// True on a pool thread; false when a waiting caller (`sync`, `wait`) ran it itself.
+    public let onPoolThread: Bool
+}
+
+extension JobKind {
+    /// The lowercase name used in traces and statistics: "sync", "async", ...
+    public var name: String {
+        switch self {
+        case .sync: "sync"
+        case .async: "async"
+        case .future: "future"
+        case .after: "after"
+        case .pipe: "pipe"
+        }
+    }
+}
