@@ -72,8 +72,16 @@ public final class Desync<T>: Sendable {
     public func future<R: Sendable>(
         _ job: @escaping @Sendable (inout T) throws -> R
     ) -> DesyncFuture<R> {
+        future(as: .future, job)
+    }
+
+    /// `future`, counted and traced as another kind of call: a `sync` that waits through a
+    /// future so that it can stop waiting (the Lua host's Ctrl-C), or a pipe's item.
+    package func future<R: Sendable>(
+        as kind: JobKind, _ job: @escaping @Sendable (inout T) throws -> R
+    ) -> DesyncFuture<R> {
         let future = DesyncFuture<R>(queue: queue)
-        queue.submit(Job(gate: nil, kind: .future) { value in
+        queue.submit(Job(gate: nil, kind: kind) { value in
             future.run { try job(&value) }
         })
         return future

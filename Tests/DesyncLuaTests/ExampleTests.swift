@@ -23,9 +23,11 @@ struct ExampleTests {
     @Test("example runs", arguments: names)
     func example(name: String) throws {
         let source = try String(contentsOf: Self.directory.appendingPathComponent(name), encoding: .utf8)
+        // As if run as `desync-lua scripts/examples/NAME <temporary file>`.
         let error = runLuaScript("""
             package.path = \(String(reflecting: Self.directory.path + "/?.lua;")) .. package.path
-            """ + "\n" + source, name: name)
+            local scratch = os.tmpname(); arg = { [0] = \(String(reflecting: name)), scratch }
+            """ + "\n" + source + "\nos.remove(scratch)", name: name)
         #expect(error == nil, "\(error ?? "")")
     }
 }

@@ -50,7 +50,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
         case .reentrant:
             preconditionFailure(Self.reentrancyMessage)
         case .runInline:
-            let started = scheduler.tracing.stamp()
+            let started = scheduler.tracing.jobStarting()
             defer {
                 if started != 0 {
                     scheduler.tracing.record(object: label, kind: .sync, queued: started, started: started, onPoolThread: false)
@@ -119,7 +119,7 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
                 suspend(before: job, gate: gate)
                 return
             }
-            let started = tracing.stamp()
+            let started = tracing.jobStarting()
             job.body(&stored.value)
             if started != 0 {
                 tracing.record(object: label, kind: job.kind, queued: job.queuedAt, started: started, onPoolThread: onPoolThread)

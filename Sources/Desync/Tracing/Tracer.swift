@@ -19,6 +19,8 @@ public final class Tracer: Sendable {
     private let on = Atomic<Bool>(false)
     private let origin = Atomic<UInt64>(0)
     private let events = NIOLockedValueBox<[TraceEvent]>([])
+    /// Jobs that started while tracing and have not recorded their event yet.
+    private let inFlight = Atomic<Int>(0)
 
     /// True between ``start()`` and ``stop()``.
     public var isOn: Bool { on.load(ordering: .relaxed) }
@@ -31,9 +33,17 @@ public final class Tracer: Sendable {
     }
 
     /// Stops tracing and returns the events, ordered by start time.
+    ///
+    /// A job's caller can see it finish (its future done, its `sync` returned) a moment before
+    /// the thread that ran it records the event, so `stop` first waits, briefly (at most 100 ms),
+    /// for jobs that started while tracing and are still running.
     @discardableResult
     public func stop() -> [TraceEvent] {
         on.store(false, ordering: .releasing)
+        let deadline = Self.now() + 100_000_000
+        while inFlight.load(ordering: .acquiring) > 0 && Self.now() < deadline {
+            sched_yield()
+        }
         return takeEvents()
     }
 
@@ -51,6 +61,14 @@ public final class Tracer: Sendable {
         isOn ? Self.now() : 0
     }
 
+    /// The start time of a job about to run, or 0 when tracing is off. A non-zero start must be
+    /// followed by `record`.
+    func jobStarting() -> UInt64 {
+        guard isOn else { return 0 }
+        inFlight.add(1, ordering: .relaxed)
+        return Self.now()
+    }
+
     func record(object: String, kind: JobKind, queued: UInt64, started: UInt64, onPoolThread: Bool) {
         let finished = Self.now()
         let base = origin.load(ordering: .relaxed)
@@ -60,6 +78,7 @@ public final class Tracer: Sendable {
             queued: relative(queued == 0 ? started : queued), started: relative(started),
             finished: relative(finished), thread: TraceThreads.current, onPoolThread: onPoolThread)
         events.withLockedValue { $0.append(event) }
+        inFlight.subtract(1, ordering: .releasing)
     }
 
     static func now() -> UInt64 {

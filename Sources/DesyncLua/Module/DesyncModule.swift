@@ -20,6 +20,9 @@ enum DesyncModule {
         lua_createtable(L, 0, 3)
         LuaFunctions.register(SchedulerFunctions.all, into: L)
         lua_rawset(L, -3)
+        lua_pushstring(L, "trace")
+        TraceFunctions.pushTable(onto: L)
+        lua_rawset(L, -3)
 
         // package.loaded.desync = module
         lua_pushstring(L, LUA_LOADED_TABLE)

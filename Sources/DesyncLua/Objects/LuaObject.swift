@@ -14,7 +14,8 @@ public final class LuaObject: LuaSharedObject {
         let number = runtime.nextObjectID()
         self.name = name ?? "#\(number)"
         self.runtime = runtime
-        desync = Desync(ObjectState(initialValue: value, runtime: runtime), scheduler: runtime.scheduler)
+        desync = Desync(
+            ObjectState(initialValue: value, runtime: runtime), label: self.name, scheduler: runtime.scheduler)
     }
 
     /// Jobs queued and not finished.
@@ -29,7 +30,7 @@ public final class LuaObject: LuaSharedObject {
 
     /// `sync` for the host: waits in slices so that Ctrl-C can stop the wait.
     func interruptibleSync(_ call: LuaCargo) throws(LuaError) -> Result<LuaCargo, LuaJobError> {
-        let future = desync.future { state in state.run(call, for: self) }
+        let future = desync.future(as: .sync) { state in state.run(call, for: self) }
         while true {
             let outcome = try? future.wait(timeout: .milliseconds(50))
             // Checked even when the job finished: it may have finished early because of Ctrl-C.

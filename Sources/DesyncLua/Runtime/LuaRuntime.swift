@@ -108,6 +108,24 @@ public final class LuaRuntime {
     /// say), while the runtime itself stays on the host's thread.
     public var interrupter: LuaInterrupter { LuaInterrupter(core: core) }
 
+    /// Starts tracing every job of this runtime's scheduler (`--trace`, `:trace on`).
+    public func startTrace() { core.trace.start() }
+
+    /// Stops tracing and returns the events of this trace.
+    @discardableResult
+    public func stopTrace() -> [TraceEvent] { core.trace.stop() }
+
+    /// True while tracing.
+    public var isTracing: Bool { core.trace.isOn }
+
+    /// Writes the trace so far as Chrome Trace Event JSON; returns an error message on failure.
+    public func saveTrace(to path: String) -> String? { core.trace.save(to: path) }
+
+    /// The trace so far as a text timeline.
+    public func traceTimeline(width: Int = 60) -> String {
+        TraceTimeline.render(core.trace.recorded, width: width)
+    }
+
     /// Forgets an interrupt that nothing consumed (the REPL calls it before running a new line).
     public func clearInterrupt() {
         _ = core.takeInterrupt()

@@ -11,6 +11,7 @@ import Glibc
 final class RuntimeCore: Sendable {
     let scheduler: Scheduler
     let errors = ErrorReports()
+    let trace: TraceLog
     /// Jobs submitted and not yet finished or cancelled, over every object.
     let outstandingJobs = Atomic<Int>(0)
     /// Set by Ctrl-C; the host's next blocking wait (or call into desync) raises "interrupted!".
@@ -26,6 +27,7 @@ final class RuntimeCore: Sendable {
 
     init(scheduler: Scheduler) {
         self.scheduler = scheduler
+        trace = TraceLog(tracer: scheduler.tracing)
         paths = NIOLockedValueBox(("", ""))
         hostThread = UInt(pthread_self())
     }
