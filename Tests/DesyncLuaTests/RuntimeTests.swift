@@ -5,31 +5,32 @@ import Testing
 
 @Suite("The Lua runtime: parallelism, lifetime, embedding")
 struct RuntimeTests {
-    @Test("two objects running CPU-bound Lua loops run in parallel (loose bound, best of 5)")
+    /// The speed-up itself is measured by the benchmark (BENCHMARKS.md): a timed bound failed
+    /// here at 1.65x while other suites ran on the same 2 cores. What this test proves is the
+    /// cause of any speed-up: no lock serialises objects' Lua code, so two CPU-bound jobs run at
+    /// the same time (with a global interpreter lock their intervals would not overlap).
+    @Test("two objects running CPU-bound Lua loops run at the same time")
     func parallelism() {
         guard ProcessInfo.processInfo.activeProcessorCount >= 2 else { return }
         let error = runLuaScript("""
             local function spin(_, n)
+              local start = desync.clock()
               local x = 0
               for i = 1, n do x = x + i % 7 end
-              return x
+              return start, desync.clock()
             end
-            local n = 3000000
             local a, b = desync.new({}), desync.new({})
-            a:sync(spin, 10); b:sync(spin, 10)   -- both states exist before timing
-            local best = math.huge
+            a:sync(spin, 10); b:sync(spin, 10)   -- both states exist before measuring
+            local best = 0
             for _ = 1, 5 do
-              local start = desync.clock()
-              a:future(spin, n):wait()
-              local one = desync.clock() - start
-              start = desync.clock()
-              local fa, fb = a:future(spin, n), b:future(spin, n)
-              fa:wait(); fb:wait()
-              local two = desync.clock() - start
-              best = math.min(best, two / one)
-              if best < 1.6 then break end
+              local fa, fb = a:future(spin, 3000000), b:future(spin, 3000000)
+              local s1, e1 = fa:wait()
+              local s2, e2 = fb:wait()
+              local overlap = math.min(e1, e2) - math.max(s1, s2)
+              best = math.max(best, overlap / math.min(e1 - s1, e2 - s2))
+              if best > 0.5 then break end
             end
-            assert(best < 1.6, string.format("two objects took %.2fx the time of one", best))
+            assert(best > 0.5, string.format("the two jobs overlapped for only %.0f%% of the shorter one", best * 100))
             """, name: "parallel.lua", threads: 2, seconds: 120)
         #expect(error == nil, "\(error ?? "")")
     }
