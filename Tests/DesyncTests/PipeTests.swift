@@ -222,13 +222,18 @@ struct PipeTests {
         let object = Desync(0, scheduler: scheduler)
         let input = DesyncChannel<Int>()
         let results = object.pipe(input) { _, item in item }
+        let received = Atomic<Int>(0)
         let consumer = Task {
             var count = 0
-            for try await _ in results { count += 1 }
+            for try await _ in results {
+                count += 1
+                received.add(1, ordering: .releasing)
+            }
             return count
         }
         try await input.send(1)
-        try await Task.sleep(for: .milliseconds(50))
+        // Cancel only once the item went through (a fixed sleep was too short on a loaded machine).
+        #expect(await eventually { received.load(ordering: .acquiring) == 1 })
         consumer.cancel()
         let count = try await bounded { try await consumer.value }
         #expect(count == 1)
