@@ -14,7 +14,7 @@
 ///
 /// Work queued on an object runs even after the last reference to the object is gone.
 public final class Desync<T>: Sendable {
-    let queue: JobQueue<T>
+    @usableFromInline let queue: JobQueue<T>
 
     /// Makes `value` asynchronous. The object owns it from now on; only its jobs can reach it.
     /// The label names the object in traces (``Scheduler/tracing``).
@@ -29,8 +29,11 @@ public final class Desync<T>: Sendable {
     public var scheduler: Scheduler { queue.scheduler }
 
     /// Queues `job` and returns at once.
+    @inlinable
     public func async(_ job: @escaping @Sendable (inout T) -> Void) {
-        queue.submit(Job(gate: nil, kind: .async, body: job))
+        // Inlinable so that the job's type-erased box is made in the caller's specialised code,
+        // with no run-time metadata lookup.
+        queue.submit(ClosureJob(job), kind: .async)
     }
 
     /// Runs `job` after every job queued before it and returns its result; an error it throws is
@@ -43,11 +46,16 @@ public final class Desync<T>: Sendable {
     ///
     /// - Precondition: not called from inside one of this object's own jobs (directly, or through
     ///   other objects' `sync` calls): that would wait forever, so it stops the program instead.
+    @inlinable
     public func sync<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R {
-        if let ranAtOnce = try queue.runIfIdle(job) {
-            return try ranAtOnce.get()
+        // Inlinable, and on an idle object nothing but two compare-and-exchanges on the owner
+        // word around the job: the caller specialises it, so no type metadata is looked up.
+        let me = queue.enterInline()
+        if me != 0 {
+            defer { queue.leaveInline(me) }
+            return try job(&queue.value.pointee)
         }
-        return try queue.runBehindQueue(job)
+        return try queue.syncSlow(job)
     }
 
     /// Runs `job` only if the object is idle with nothing queued; returns nil, without waiting,
@@ -58,9 +66,14 @@ public final class Desync<T>: Sendable {
     /// ```
     ///
     /// - Precondition: not called from inside one of this object's own jobs.
+    @inlinable
     public func trySync<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R? {
-        guard let ranAtOnce = try queue.runIfIdle(job) else { return nil }
-        return try ranAtOnce.get()
+        let me = queue.enterInline()
+        if me != 0 {
+            defer { queue.leaveInline(me) }
+            return try job(&queue.value.pointee)
+        }
+        return try queue.trySyncSlow(job)
     }
 
     /// Queues `job` and returns a handle to its result.
@@ -81,9 +94,7 @@ public final class Desync<T>: Sendable {
         as kind: JobKind, _ job: @escaping @Sendable (inout T) throws -> R
     ) -> DesyncFuture<R> {
         let future = DesyncFuture<R>(queue: queue)
-        queue.submit(Job(gate: nil, kind: kind) { value in
-            future.run { try job(&value) }
-        })
+        queue.submit(FutureJob(future: future, body: job), kind: kind)
         return future
     }
 
@@ -99,7 +110,7 @@ public final class Desync<T>: Sendable {
         _ job: @escaping @Sendable (inout T, Result<U, any Error>) throws -> R
     ) -> DesyncFuture<R> {
         let future = DesyncFuture<R>(queue: queue)
-        queue.submit(Job(gate: first, kind: .after) { value in
+        queue.submit(Job(gate: first, kind: .after) { (value: inout T) in
             future.run { try job(&value, first.outcome!) }
         })
         return future

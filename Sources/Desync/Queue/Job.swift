@@ -3,19 +3,63 @@ public enum JobKind: UInt8, Sendable, CaseIterable {
     case sync, async, future, after, pipe
 }
 
-/// One queued operation on a `T`.
-struct Job<T>: Sendable {
+/// A job's code with the value's type erased, so that the queue machinery (`QueueCore`,
+/// `QueueState`, the scheduler) is not generic: unspecialised generic code looks up type metadata
+/// (`swift_getGenericMetadata`) at run time, and that lookup used to cost more than the job itself.
+///
+/// Conformers are small structs, at most three words, so that `any JobBody` holds them in the
+/// existential's inline buffer: queuing a job then allocates nothing beyond its closure's context.
+@usableFromInline
+protocol JobBody: Sendable {
+    /// Runs the job on the object's value, which `value` points to (a `T` for the queue's `T`).
+    func run(on value: UnsafeMutableRawPointer)
+}
+
+/// A closure on the value, stored as it is (two words): `async`, `pipe`, `sync` behind a queue.
+@usableFromInline
+struct ClosureJob<T>: JobBody {
+    @usableFromInline let body: @Sendable (inout T) -> Void
+
+    @inlinable
+    init(_ body: @escaping @Sendable (inout T) -> Void) { self.body = body }
+
+    @usableFromInline
+    func run(on value: UnsafeMutableRawPointer) {
+        body(&value.assumingMemoryBound(to: T.self).pointee)
+    }
+}
+
+/// A `future` job: the future and the closure (three words), so that no wrapping closure, and no
+/// allocation for it, is needed.
+struct FutureJob<T, R: Sendable>: JobBody {
+    let future: DesyncFuture<R>
+    let body: @Sendable (inout T) throws -> R
+
+    func run(on value: UnsafeMutableRawPointer) {
+        let pointer = value.assumingMemoryBound(to: T.self)
+        future.run { try body(&pointer.pointee) }
+    }
+}
+
+/// One queued operation on an object's value.
+@usableFromInline
+struct Job: Sendable {
     /// When set, the job may not start before this gate opens (`after`); the queue waits
     /// holding no thread.
     let gate: (any Gate)?
     let kind: JobKind
-    let body: @Sendable (inout T) -> Void
+    let body: any JobBody
     /// When it was queued, for tracing; 0 when tracing was off.
     var queuedAt: UInt64 = 0
 
-    init(gate: (any Gate)?, kind: JobKind, body: @escaping @Sendable (inout T) -> Void) {
+    init(gate: (any Gate)?, kind: JobKind, body: any JobBody) {
         self.gate = gate
         self.kind = kind
         self.body = body
+    }
+
+    /// A closure on a `T`: call sites inside the module stay as they were.
+    init<T>(gate: (any Gate)?, kind: JobKind, body: @escaping @Sendable (inout T) -> Void) {
+        self.init(gate: gate, kind: kind, body: ClosureJob(body))
     }
 }

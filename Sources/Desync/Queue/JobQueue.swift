@@ -1,92 +1,191 @@
 import NIOConcurrencyHelpers
+import Synchronization
 
-/// The storage behind a ``Desync``: its value, its jobs, and the rules for who runs them.
-final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
-    // @unchecked: `value` is touched only by the thread that owns the queue, i.e. whose
-    // `QueueState.phase` is `.running(thatThread)`; ownership is taken and given back under
-    // `state`'s lock, which orders every access. Everything else is behind that lock.
-    // The padding gives `value` an address of its own even when `T` is empty (`Void`), so
-    // ThreadSanitizer does not take accesses to it for accesses to `state`.
-    private var stored: (value: T, padding: UInt8)
-    private let state: NIOLockedValueBox<QueueState<T>>
+/// The machinery behind a ``Desync``, whatever its value type: its jobs, and the rules for who
+/// runs them. Not generic on purpose: generic code that the compiler does not specialise looks up
+/// type metadata at run time on every call, which cost more than a small job. Only
+/// ``JobQueue``, its subclass, knows the value's type; jobs reach the value through a raw pointer.
+@usableFromInline
+class QueueCore: DrivableQueue, @unchecked Sendable {
+    // @unchecked: the value behind `valuePointer`, and `inHand`'s writes, belong to the thread
+    // that owns the queue: the one whose `QueueState.phase` is `.running(thatThread)`, or whose id
+    // is in `owner`. Ownership is taken and given back under `state`'s lock or by atomic
+    // compare-and-exchange on `owner` (acquiring to take, releasing to give back), either of which
+    // orders every access to the value. Everything else is behind the lock or atomic.
+
+    /// The encoding of `owner`, the word that lets an uncontended `sync` run without the lock.
+    @usableFromInline static var ownerIdle: UInt { 0 }
+    /// The lock's state is not idle (jobs queued, running, suspended): the word stays out of it.
+    @usableFromInline static var ownerBusy: UInt { 1 }
+    // Any other value is the id of a thread running a `sync` that entered without the lock (a
+    // `ThreadID`, always even); with the low bit set, the lock has adopted it
+    // (`QueueState.adoptInlineOwner`) and it must leave through the lock.
+
+    /// Only two moves happen without the lock: idle -> thread id (a `sync` enters) and thread id
+    /// -> idle (it leaves). Under the lock, before every transition, the word is settled
+    /// (`settle`): idle becomes busy, or an inline thread is adopted; after it the word is
+    /// published from the state (`publish`). So while the lock's state is not idle, neither move
+    /// can succeed, and the state machine alone decides.
+    @usableFromInline let owner = Atomic<UInt>(0)
+    /// Jobs the owner has taken in a batch and not finished, the running one included. Written
+    /// only by the owner (the lock orders the writes made while taking or giving back a batch);
+    /// read by `pending`.
+    private let inHand = Atomic<Int>(0)
+    private let state = NIOLockedValueBox(QueueState())
     let scheduler: Scheduler
+    /// The scheduler's tracer, kept here so the `sync` fast path finds it with one load.
+    @usableFromInline let tracer: Tracer
     /// The object's name in traces and statistics.
     let label: String
+    /// The value, allocated by the subclass, which owns it.
+    let valuePointer: UnsafeMutableRawPointer
 
     /// How many jobs a pool thread runs before putting the queue back at the tail of the ready
     /// list, so a queue fed faster than it drains cannot starve the others.
     static var turnLimit: Int { 256 }
+    /// How many jobs the owner takes out under one lock acquisition.
+    static var batchLimit: Int { 64 }
 
-    init(value: consuming sending T, label: String, scheduler: Scheduler) {
-        self.stored = (value, 0)
-        self.state = NIOLockedValueBox(QueueState())
-        self.scheduler = scheduler
+    init(valuePointer: UnsafeMutableRawPointer, label: String, scheduler: Scheduler) {
+        self.valuePointer = valuePointer
         self.label = label
+        self.scheduler = scheduler
+        self.tracer = scheduler.tracing
     }
 
-    var pending: Int { state.withLockedValue { $0.pending } }
+    // MARK: The lock
+
+    /// Runs a transition under the lock, with `owner` settled first and published after.
+    private func transition<R>(_ body: (inout QueueState) -> R) -> R {
+        state.withLockedValue { state in
+            settle(&state)
+            let result = body(&state)
+            publish(state)
+            return result
+        }
+    }
+
+    /// Makes the lock's state the whole truth: an idle word becomes busy (no `sync` enters
+    /// without the lock meanwhile), and an inline `sync` becomes the state's owner.
+    private func settle(_ state: inout QueueState) {
+        guard state.phase == .idle else { return }
+        while true {
+            let word = owner.load(ordering: .relaxed)
+            if word == Self.ownerIdle {
+                // Acquiring: this thread may own the queue next, after the last inline `sync`.
+                if owner.compareExchange(expected: word, desired: Self.ownerBusy, ordering: .acquiring).exchanged {
+                    return
+                }
+            } else if owner.compareExchange(expected: word, desired: word | 1, ordering: .relaxed).exchanged {
+                state.adoptInlineOwner(ThreadID(raw: word))
+                return
+            }
+            // The inline `sync` entered or left meanwhile: look again.
+        }
+    }
+
+    /// Sets `owner` from the state: idle lets a `sync` enter without the lock again.
+    private func publish(_ state: QueueState) {
+        let word: UInt
+        switch state.phase {
+        case .idle: word = Self.ownerIdle
+        case .running(let thread) where state.ownerEnteredInline: word = thread.raw | 1
+        case .ready, .running, .suspended: word = Self.ownerBusy
+        }
+        // Releasing: the value's last writes happen before the next inline `sync` enters.
+        owner.store(word, ordering: .releasing)
+    }
+
+    // MARK: Reading
+
+    var pending: Int {
+        state.withLockedValue { state in
+            let inlineSync = owner.load(ordering: .relaxed) > Self.ownerBusy ? 1 : 0
+            return state.queued + inHand.load(ordering: .relaxed) + inlineSync
+        }
+    }
 
     var isRunningOnCurrentThread: Bool {
         let me = ThreadID.current
+        if owner.load(ordering: .relaxed) & ~1 == me.raw { return true }
         return state.withLockedValue { $0.isRunning(on: me) }
     }
 
-    func submit(_ job: Job<T>) {
+    // MARK: Queuing
+
+    @usableFromInline
+    final func submit(_ body: any JobBody, kind: JobKind) {
+        submit(Job(gate: nil, kind: kind, body: body))
+    }
+
+    final func submit(_ job: Job) {
         var job = job
-        job.queuedAt = scheduler.tracing.stamp()
-        if state.withLockedValue({ $0.submit(job) }) {
+        job.queuedAt = tracer.stamp()
+        if transition({ $0.submit(job) }) {
             scheduler.schedule(self)
         }
     }
 
-    /// Runs `job` at once on this thread if the queue is idle; otherwise reports why not.
-    func runIfIdle<R, E: Error>(
-        _ job: (inout T) throws(E) -> R
-    ) throws(E) -> Result<R, E>? {
-        let me = ThreadID.current
-        switch state.withLockedValue({ $0.startSync(on: me) }) {
-        case .queueBehind:
-            return nil
-        case .reentrant:
-            preconditionFailure(Self.reentrancyMessage)
-        case .runInline:
-            let started = scheduler.tracing.jobStarting()
-            defer {
-                if started != 0 {
-                    scheduler.tracing.record(object: label, kind: .sync, queued: started, started: started, onPoolThread: false)
-                }
-                scheduler.count(JobCounts(kind: .sync), onPoolThread: false)
-                finishRunning()
-            }
-            return .success(try job(&stored.value))
+    // MARK: sync
+
+    /// The start of a `sync` on an idle queue, without the lock: returns the caller's thread id
+    /// when it now owns the queue (it must call `leaveInline` after its job), or 0 when the caller
+    /// must take the slow path (jobs queued, someone running, tracing on, re-entrancy).
+    @usableFromInline
+    final func enterInline() -> UInt {
+        let me = ThreadID.current.raw
+        // Tracing records every job, which the slow path does; an odd id cannot be encoded.
+        guard me & 1 == 0, !tracer.isOn else { return 0 }
+        return owner.compareExchange(expected: Self.ownerIdle, desired: me, ordering: .acquiring).exchanged ? me : 0
+    }
+
+    /// The end of a `sync` that `enterInline` let in.
+    @usableFromInline
+    final func leaveInline(_ me: UInt) {
+        // Counted before the queue is given up, so whoever sees the job done sees it counted.
+        scheduler.countInlineSync()
+        if !owner.compareExchange(expected: me, desired: Self.ownerIdle, ordering: .releasing).exchanged {
+            // The lock adopted this `sync` (jobs or waiters arrived): leave as its owner.
+            finishRunning()
         }
     }
 
-    /// `sync` when the queue is busy: the job goes behind the others, and this thread either
-    /// runs the queue up to it or sleeps until someone else has.
-    func runBehindQueue<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R {
-        try withoutActuallyEscaping(job) { (escapable) throws(E) -> R in
-            let handoff = SyncHandoff(escapable)
-            let completion = SyncCompletion()
-            submit(Job(gate: nil, kind: .sync) { value in
-                handoff.run(&value)
-                completion.open()
-            })
-            wait(for: completion, until: nil)
-            return try handoff.outcome.get()
+    /// Decides, under the lock, whether a `sync` that could not enter inline may run at once.
+    final func startSync() -> QueueState.SyncStart {
+        let me = ThreadID.current
+        if owner.load(ordering: .relaxed) & ~1 == me.raw { return .reentrant }
+        return transition { state in
+            let start = state.startSync(on: me)
+            if start == .runInline { inHand.store(1, ordering: .relaxed) }
+            return start
         }
     }
+
+    /// The end of a `sync` that `startSync` let run at once.
+    final func finishSync(started: UInt64) {
+        if started != 0 {
+            tracer.record(object: label, kind: .sync, queued: started, started: started, onPoolThread: false)
+        }
+        scheduler.count(JobCounts(kind: .sync), onPoolThread: false)
+        finishRunning()
+    }
+
+    // MARK: Running
 
     @discardableResult
     func wait(for gate: any Gate, until deadline: ContinuousClock.Instant?) -> Bool {
         let me = ThreadID.current
         let parker = ThreadParker.current
         while !gate.isDone {
-            switch state.withLockedValue({ $0.waitStep(on: me, parker: parker) }) {
+            if owner.load(ordering: .relaxed) & ~1 == me.raw {
+                preconditionFailure(Self.reentrancyMessage)
+            }
+            switch transition({ $0.waitStep(on: me, parker: parker) }) {
             case .reentrant:
                 preconditionFailure(Self.reentrancyMessage)
             case .drive:
-                drain(limit: .max, until: gate, onPoolThread: false)
+                var batch: [Job] = []
+                drain(limit: .max, until: gate, onPoolThread: false, batch: &batch)
             case .help(let blocker):
                 if !blocker.help(until: deadline) { return gate.isDone }
             case .sleep:
@@ -102,35 +201,69 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     }
 
     func runTurnOnWorker() {
+        var batch: [Job] = []
+        runTurn(batch: &batch)
+    }
+
+    /// A pool thread popped the queue from the ready list: claims it if nobody else did, and runs
+    /// one turn. `batch` is the worker's scratch space, kept across turns so taking a batch does
+    /// not allocate.
+    final func runTurn(batch: inout [Job]) {
         let me = ThreadID.current
-        guard state.withLockedValue({ $0.claimForWorker(me) }) else { return }
-        drain(limit: Self.turnLimit, until: nil, onPoolThread: true)
+        guard transition({ $0.claimForWorker(me) }) else { return }
+        drain(limit: Self.turnLimit, until: nil, onPoolThread: true, batch: &batch)
     }
 
     /// Runs jobs as the queue's owner until `limit` jobs ran, `gate` opened, the queue emptied,
     /// or the next job must wait for a gate; then gives the queue up.
-    private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool) {
+    private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool, batch: inout [Job]) {
         var counts = JobCounts()
         defer { scheduler.count(counts, onPoolThread: onPoolThread) }
-        let tracing = scheduler.tracing
+        let tracer = self.tracer
+        batch.removeAll(keepingCapacity: true)
         while counts.total < limit, !(stop?.isDone ?? false) {
-            guard let job = state.withLockedValue({ $0.next() }) else { break }
-            if let gate = job.gate, !gate.isDone {
-                suspend(before: job, gate: gate)
+            let wanted = min(Self.batchLimit, limit - counts.total)
+            transition { state in
+                state.takeBatch(upTo: wanted, into: &batch)
+                inHand.store(batch.count, ordering: .relaxed)
+            }
+            if batch.isEmpty { break }
+            var index = 0
+            while index < batch.count {
+                let job = batch[index]
+                if let gate = job.gate, !gate.isDone {
+                    // A gated job ends its batch, so nothing was taken after it.
+                    batch.removeAll(keepingCapacity: true)
+                    suspend(before: job, gate: gate)
+                    return
+                }
+                inHand.store(batch.count - index, ordering: .relaxed)
+                let started = tracer.jobStarting()
+                job.body.run(on: valuePointer)
+                if started != 0 {
+                    tracer.record(object: label, kind: job.kind, queued: job.queuedAt, started: started, onPoolThread: onPoolThread)
+                }
+                counts.add(job.kind)
+                index += 1
+                if index < batch.count, stop?.isDone ?? false { break }
+            }
+            if index < batch.count {
+                // The waiting caller's own job ran: the rest goes back for the pool (or the next
+                // caller) to run.
+                finishRunning(givingBack: batch[index...])
+                batch.removeAll(keepingCapacity: true)
                 return
             }
-            let started = tracing.jobStarting()
-            job.body(&stored.value)
-            if started != 0 {
-                tracing.record(object: label, kind: job.kind, queued: job.queuedAt, started: started, onPoolThread: onPoolThread)
-            }
-            counts.add(job.kind)
+            batch.removeAll(keepingCapacity: true)
         }
         finishRunning()
     }
 
-    private func suspend(before job: Job<T>, gate: any Gate) {
-        state.withLockedValue { $0.suspend(before: job, on: gate) }
+    private func suspend(before job: Job, gate: any Gate) {
+        transition { state in
+            state.suspend(before: job, on: gate)
+            inHand.store(0, ordering: .relaxed)
+        }
         // Registered after suspending, so an opening in between resumes a suspended queue.
         if !gate.onDone({ self.resume() }) {
             resume()
@@ -138,20 +271,90 @@ final class JobQueue<T>: DrivableQueue, @unchecked Sendable {
     }
 
     private func resume() {
-        perform(state.withLockedValue { $0.resume() })
+        perform(transition { $0.resume() })
     }
 
-    private func finishRunning() {
-        perform(state.withLockedValue { $0.release() })
+    final func finishRunning(givingBack untaken: ArraySlice<Job> = []) {
+        perform(transition { state in
+            if !untaken.isEmpty { state.giveBack(untaken) }
+            inHand.store(0, ordering: .relaxed)
+            return state.release()
+        })
     }
 
-    private func perform(_ release: QueueState<T>.Release) {
+    private func perform(_ release: QueueState.Release) {
         for waiter in release.waiters { waiter.unpark() }
         if release.schedule { scheduler.schedule(self) }
     }
 
     static var reentrancyMessage: String {
         "desync: sync or wait on an object from inside one of its own jobs would wait forever"
+    }
+}
+
+/// The storage behind a ``Desync``: its value, and through ``QueueCore`` its jobs.
+@usableFromInline
+final class JobQueue<T>: QueueCore, @unchecked Sendable {
+    // @unchecked: `value` is touched only by the queue's owner; see `QueueCore`.
+    @usableFromInline let value: UnsafeMutablePointer<T>
+
+    init(value: consuming sending T, label: String, scheduler: Scheduler) {
+        // A buffer of its own (never shared with other fields), so ThreadSanitizer does not take
+        // accesses to the value for accesses to the queue's bookkeeping, even when `T` is empty.
+        let pointer = UnsafeMutableRawPointer.allocate(
+            byteCount: max(MemoryLayout<T>.size, 1), alignment: MemoryLayout<T>.alignment)
+        self.value = pointer.initializeMemory(as: T.self, to: value)
+        super.init(valuePointer: pointer, label: label, scheduler: scheduler)
+    }
+
+    deinit {
+        // Every job holds the queue (through the scheduler, a gate's callback, or a waiting
+        // caller) until it has run, so none is left.
+        value.deinitialize(count: 1)
+        UnsafeMutableRawPointer(value).deallocate()
+    }
+
+    /// `sync` or `trySync` when the caller could not enter without the lock: runs `job` at once
+    /// if the queue is idle, else returns nil.
+    func runIfIdle<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R? {
+        switch startSync() {
+        case .queueBehind:
+            return nil
+        case .reentrant:
+            preconditionFailure(Self.reentrancyMessage)
+        case .runInline:
+            let started = tracer.jobStarting()
+            defer { finishSync(started: started) }
+            return try job(&value.pointee)
+        }
+    }
+
+    /// The slow path of `sync`: at once if the queue turned out idle, else behind its jobs.
+    @usableFromInline
+    func syncSlow<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R {
+        if let result = try runIfIdle(job) { return result }
+        return try runBehindQueue(job)
+    }
+
+    /// The slow path of `trySync`: nil when the queue is busy.
+    @usableFromInline
+    func trySyncSlow<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R? {
+        try runIfIdle(job)
+    }
+
+    /// `sync` when the queue is busy: the job goes behind the others, and this thread either
+    /// runs the queue up to it or sleeps until someone else has.
+    func runBehindQueue<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R {
+        try withoutActuallyEscaping(job) { (escapable) throws(E) -> R in
+            let handoff = SyncHandoff(escapable)
+            let completion = SyncCompletion()
+            submit(Job(gate: nil, kind: .sync) { (value: inout T) in
+                handoff.run(&value)
+                completion.open()
+            })
+            wait(for: completion, until: nil)
+            return try handoff.outcome.get()
+        }
     }
 }
 

@@ -3,7 +3,7 @@ import DequeModule
 /// The state of one object's queue, as a value: each transition returns what the caller must do
 /// once the lock is released (schedule the queue, wake waiters), so nothing but bookkeeping happens
 /// under the lock.
-struct QueueState<T>: Sendable {
+struct QueueState: Sendable {
     enum Phase: Equatable, Sendable {
         /// No jobs, nobody running.
         case idle
@@ -43,26 +43,28 @@ struct QueueState<T>: Sendable {
         case reentrant
     }
 
-    private(set) var jobs = Deque<Job<T>>()
+    private(set) var jobs = Deque<Job>()
     private(set) var phase = Phase.idle
+    /// The owner is a `sync` that entered through `QueueCore`'s owner word, without the lock, and
+    /// was adopted (`adoptInlineOwner`) because someone needed the queue meanwhile: it must leave
+    /// through the lock.
+    private(set) var ownerEnteredInline = false
     /// Whether the queue sits on the scheduler's ready list. Kept apart from `phase` because a
     /// waiting caller may claim a queue that is still listed; the worker that pops it then finds
     /// it taken and skips it, and the caller does not list it twice when it hands it back.
     private var onReadyList = false
     /// Threads sleeping until this queue's phase changes, so they can claim it.
     private var waiters: [Parker] = []
-    /// A job has been taken from `jobs` and has not finished.
-    private var executing = false
     /// What a suspended queue waits for.
     private var suspendedOn: (any Gate)?
 
-    /// Jobs queued and not finished, the running one included.
-    var pending: Int { jobs.count + (executing ? 1 : 0) }
+    /// Jobs queued and not taken by the owner (`QueueCore.pending` adds those in the owner's hand).
+    var queued: Int { jobs.count }
 
     func isRunning(on thread: ThreadID) -> Bool { phase == .running(thread) }
 
     /// Queues a job. Returns true when the queue must be put on the ready list.
-    mutating func submit(_ job: Job<T>) -> Bool {
+    mutating func submit(_ job: Job) -> Bool {
         jobs.append(job)
         guard phase == .idle else { return false }
         phase = .ready
@@ -74,7 +76,6 @@ struct QueueState<T>: Sendable {
         switch phase {
         case .idle:
             phase = .running(thread)
-            executing = true
             return .runInline
         case .running(let owner) where owner == thread:
             return .reentrant
@@ -109,19 +110,33 @@ struct QueueState<T>: Sendable {
         return true
     }
 
-    /// The owner takes the next job. Nil when the queue is empty.
-    mutating func next() -> Job<T>? {
-        executing = false
-        guard let job = jobs.popFirst() else { return nil }
-        executing = true
-        return job
+    /// A `sync` that entered without the lock (through the owner word) runs on `thread`: the lock
+    /// takes it for the owner, so that jobs queue behind it and waiters sleep until it leaves.
+    mutating func adoptInlineOwner(_ thread: ThreadID) {
+        precondition(phase == .idle, "desync: an inline sync on a queue that is not idle")
+        phase = .running(thread)
+        ownerEnteredInline = true
+    }
+
+    /// The owner takes up to `limit` jobs at once, in order, so that it takes the lock once per
+    /// batch rather than once per job. A batch ends after a job with a gate: if that gate is
+    /// closed the queue suspends before it, and no later job may have been taken.
+    mutating func takeBatch(upTo limit: Int, into batch: inout [Job]) {
+        while batch.count < limit, let job = jobs.popFirst() {
+            batch.append(job)
+            if job.gate != nil { break }
+        }
+    }
+
+    /// The owner gives back jobs it took and did not run; they go back to the front, in order.
+    mutating func giveBack(_ untaken: ArraySlice<Job>) {
+        jobs.prepend(contentsOf: untaken)
     }
 
     /// The owner found the next job's gate closed: it goes back to the front and the queue
     /// waits, holding no thread. Waiters keep sleeping until `resume`.
-    mutating func suspend(before job: Job<T>, on gate: any Gate) {
+    mutating func suspend(before job: Job, on gate: any Gate) {
         jobs.prepend(job)
-        executing = false
         phase = .suspended
         suspendedOn = gate
     }
@@ -136,7 +151,7 @@ struct QueueState<T>: Sendable {
 
     /// The owner stops running the queue; what is left goes back to the ready list.
     mutating func release() -> Release {
-        executing = false
+        ownerEnteredInline = false
         let woken = takeWaiters()
         if jobs.isEmpty {
             phase = .idle

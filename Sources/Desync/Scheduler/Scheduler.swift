@@ -76,13 +76,14 @@ public final class Scheduler: Sendable {
                 threadsBlocked: state.threadsBlocked
             )
         }
-        stats.jobsRun = totals.total
-        stats.jobsRunByKind = totals.perKind
-        stats.jobsRunByCallers = totals.runByCallers
+        let jobs = totals.snapshot
+        stats.jobsRun = jobs.total
+        stats.jobsRunByKind = jobs.perKind
+        stats.jobsRunByCallers = jobs.byCallers
         return stats
     }
 
-    func schedule(_ queue: any DrivableQueue) {
+    func schedule(_ queue: QueueCore) {
         switch state.withLockedValue({ $0.schedule(queue) }) {
         case .none: break
         case .wake(let sleeper): sleeper.unpark()
@@ -92,6 +93,11 @@ public final class Scheduler: Sendable {
 
     func count(_ counts: JobCounts, onPoolThread: Bool) {
         totals.add(counts, onPoolThread: onPoolThread)
+    }
+
+    /// Counts a `sync` that ran inline without the lock, in the calling thread's own tally.
+    func countInlineSync() {
+        InlineSyncTally.count(for: totals.inlineSyncs)
     }
 
     /// Runs `body`, which may block the calling thread on something outside desync (a
@@ -134,6 +140,9 @@ public final class Scheduler: Sendable {
         pthread_setspecific(Self.workerKey, Unmanaged.passUnretained(self).toOpaque())
         defer { pthread_setspecific(Self.workerKey, nil) }
         var finishedTurn = false
+        // Reused turn after turn, so taking a batch of jobs does not allocate.
+        var batch: [Job] = []
+        batch.reserveCapacity(QueueCore.batchLimit)
         while true {
             switch state.withLockedValue({ $0.nextWork(finishedTurn: finishedTurn, parker: idleParker) }) {
             case .retire:
@@ -142,7 +151,7 @@ public final class Scheduler: Sendable {
                 finishedTurn = false
                 idleParker.park()
             case .run(let queue):
-                queue.runTurnOnWorker()
+                queue.runTurn(batch: &batch)
                 finishedTurn = true
             }
         }

@@ -9,12 +9,12 @@ struct SchedulerState: Sendable {
     }
 
     enum WorkerAction {
-        case run(any DrivableQueue)
+        case run(QueueCore)
         case sleep
         case retire
     }
 
-    private(set) var ready = Deque<any DrivableQueue>()
+    private(set) var ready = Deque<QueueCore>()
     private(set) var maxThreads: Int
     private(set) var threadsAlive = 0
     private(set) var threadsBusy = 0
@@ -34,7 +34,7 @@ struct SchedulerState: Sendable {
     /// The most threads that may be alive now: `maxThreads`, plus one per blocked thread.
     private var threadLimit: Int { maxThreads + threadsBlocked }
 
-    mutating func schedule(_ queue: any DrivableQueue) -> ScheduleAction {
+    mutating func schedule(_ queue: QueueCore) -> ScheduleAction {
         ready.append(queue)
         if let sleeper = idle.popLast() { return .wake(sleeper) }
         if threadsAlive < threadLimit {

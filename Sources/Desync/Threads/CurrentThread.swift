@@ -8,7 +8,8 @@ import Darwin
 
 /// The identity of a thread, to tell "the thread running this queue is me" (re-entrancy).
 struct ThreadID: Equatable, Sendable {
-    private let raw: UInt
+    /// The pthread's address: never 0, and even (`QueueCore.owner` uses the low bit).
+    let raw: UInt
 
     static var current: ThreadID {
         #if canImport(Darwin)
