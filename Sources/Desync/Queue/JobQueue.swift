@@ -35,6 +35,9 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     let scheduler: Scheduler
     /// The scheduler's tracer, kept here so the `sync` fast path finds it with one load.
     @usableFromInline let tracer: Tracer
+    /// `sync` jobs run inline without the lock, for `SchedulerStats`. Written only by the owner
+    /// (a relaxed load and store, no locked instruction); summed by the scheduler's `InlineSyncs`.
+    @usableFromInline let inlineSyncs = Atomic<Int>(0)
     /// The object's name in traces and statistics.
     let label: String
     /// The value, allocated by the subclass, which owns it.
@@ -51,6 +54,11 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         self.label = label
         self.scheduler = scheduler
         self.tracer = scheduler.tracing
+        scheduler.inlineSyncs.register(self)
+    }
+
+    deinit {
+        scheduler.inlineSyncs.retire(self)
     }
 
     // MARK: The lock
@@ -131,7 +139,8 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     /// The start of a `sync` on an idle queue, without the lock: returns the caller's thread id
     /// when it now owns the queue (it must call `leaveInline` after its job), or 0 when the caller
     /// must take the slow path (jobs queued, someone running, tracing on, re-entrancy).
-    @usableFromInline
+    /// Inlinable, with `leaveInline`, so that an uncontended `sync` makes no call but the job's.
+    @inlinable
     final func enterInline() -> UInt {
         let me = ThreadID.current.raw
         // Tracing records every job, which the slow path does; an odd id cannot be encoded.
@@ -140,14 +149,21 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     }
 
     /// The end of a `sync` that `enterInline` let in.
-    @usableFromInline
+    @inlinable
     final func leaveInline(_ me: UInt) {
-        // Counted before the queue is given up, so whoever sees the job done sees it counted.
-        scheduler.countInlineSync()
+        // Only the owner writes the count; counted before the queue is given up, so whoever sees
+        // the job done sees it counted.
+        inlineSyncs.store(inlineSyncs.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
         if !owner.compareExchange(expected: me, desired: Self.ownerIdle, ordering: .releasing).exchanged {
-            // The lock adopted this `sync` (jobs or waiters arrived): leave as its owner.
-            finishRunning()
+            leaveAdopted()
         }
+    }
+
+    /// The lock adopted an inline `sync` (jobs or waiters arrived meanwhile): it leaves as the
+    /// state's owner.
+    @usableFromInline
+    final func leaveAdopted() {
+        finishRunning()
     }
 
     /// Decides, under the lock, whether a `sync` that could not enter inline may run at once.

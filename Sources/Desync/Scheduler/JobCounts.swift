@@ -1,14 +1,6 @@
 import NIOConcurrencyHelpers
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Jobs run, by kind: counted locally during a turn, added to the scheduler's totals once.
 /// Plain fields, not an array, so that counting allocates nothing.
 struct JobCounts {
@@ -55,8 +47,8 @@ final class JobTotals: Sendable {
     private let after = Atomic<Int>(0)
     private let pipe = Atomic<Int>(0)
     private let byCallers = Atomic<Int>(0)
-    /// `sync` jobs that ran inline without the lock, counted per thread (see `InlineSyncTally`).
-    let inlineSyncs = InlineSyncTallies()
+    /// `sync` jobs that ran inline, without the lock: counted by each queue (see `InlineSyncs`).
+    let inlineSyncs = InlineSyncs()
 
     private func add(_ count: Int, to kind: JobKind) {
         switch kind {
@@ -98,98 +90,40 @@ final class JobTotals: Sendable {
     }
 }
 
-/// The inline `sync`s one thread ran for one scheduler. A shared atomic counter would cost a
-/// locked read-modify-write per `sync`, several times the rest of an uncontended `sync`, and
-/// bounce its cache line between threads; a counter that only its own thread writes costs a
-/// plain load and store.
-final class InlineSyncTally: Sendable {
-    /// Which `InlineSyncTallies` this counts for (ids are never reused, unlike addresses).
-    let tallyID: UInt64
-    /// Where to fold the count when the thread exits or moves on to another scheduler.
-    private let home: WeakTallies
-    /// Written only by the thread that owns this tally (relaxed load and store, no locked
-    /// instruction); read by `InlineSyncTallies.total` from any thread.
-    let count = Atomic<Int>(0)
-
-    init(for tallies: InlineSyncTallies) {
-        tallyID = tallies.id
-        home = WeakTallies(tallies)
+/// The inline `sync`s of one scheduler's queues. Each queue counts its own
+/// (`QueueCore.inlineSyncs`), written only by the queue's owner: a plain load and store on a cache
+/// line the `sync` touches anyway, where a shared atomic counter would cost a locked
+/// read-modify-write per `sync` (as much as the rest of it) and bounce between threads. The
+/// scheduler sums the live queues' counts, and keeps what queues counted before they went away.
+final class InlineSyncs: @unchecked Sendable {
+    // @unchecked: the queues are held unretained (a strong reference would keep every object
+    // alive; a weak one would make retaining a queue slow). Each queue removes itself in its
+    // deinit, under `state`'s lock, and `total` reads the queues under the same lock, so it never
+    // reads one that is gone.
+    private struct State {
+        var live: [ObjectIdentifier: Unmanaged<QueueCore>] = [:]
+        var retired = 0
     }
 
-    func bump() {
-        count.store(count.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    private let state = NIOLockedValueBox(State())
+
+    func register(_ queue: QueueCore) {
+        state.withLockedValue { $0.live[ObjectIdentifier(queue)] = Unmanaged.passUnretained(queue) }
     }
 
-    /// The owning thread stops using this tally: its count goes to the scheduler's totals.
-    func retire() {
-        home.tallies?.retire(self)
-    }
-
-    private final class WeakTallies: Sendable {
-        // A class around `weak let`: the tally must not keep a scheduler's totals alive.
-        weak let tallies: InlineSyncTallies?
-        init(_ tallies: InlineSyncTallies) { self.tallies = tallies }
-    }
-
-    /// The calling thread's tally, for one scheduler at a time (a thread seldom uses more than
-    /// one): switching schedulers retires the old tally and registers a new one.
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        let status = pthread_key_create(&key) { pointer in
-            #if canImport(Darwin)
-            let tally = Unmanaged<InlineSyncTally>.fromOpaque(pointer).takeRetainedValue()
-            #else
-            guard let pointer else { return }
-            let tally = Unmanaged<InlineSyncTally>.fromOpaque(pointer).takeRetainedValue()
-            #endif
-            tally.retire()
-        }
-        precondition(status == 0, "desync: cannot create a thread-local key")
-        return key
-    }()
-
-    /// Counts one inline `sync` on the calling thread for `tallies`.
-    static func count(for tallies: InlineSyncTallies) {
-        if let pointer = pthread_getspecific(key) {
-            let tally = Unmanaged<InlineSyncTally>.fromOpaque(pointer).takeUnretainedValue()
-            if tally.tallyID == tallies.id {
-                tally.bump()
-                return
-            }
-            Unmanaged<InlineSyncTally>.fromOpaque(pointer).release()
-            tally.retire()
-        }
-        let tally = tallies.register()
-        pthread_setspecific(key, Unmanaged.passRetained(tally).toOpaque())
-        tally.bump()
-    }
-}
-
-/// One scheduler's inline `sync` counts: the live threads' tallies, and what retired ones counted.
-final class InlineSyncTallies: Sendable {
-    private static let nextID = Atomic<UInt64>(1)
-
-    let id = InlineSyncTallies.nextID.add(1, ordering: .relaxed).oldValue
-    private let state = NIOLockedValueBox<(live: [ObjectIdentifier: InlineSyncTally], retired: Int)>(([:], 0))
-
-    func register() -> InlineSyncTally {
-        let tally = InlineSyncTally(for: self)
-        state.withLockedValue { $0.live[ObjectIdentifier(tally)] = tally }
-        return tally
-    }
-
-    /// Called by the tally's own thread, the only writer of its count, so the count is final.
-    /// Moved under the lock that `total` reads under: no reader counts it twice or not at all.
-    func retire(_ tally: InlineSyncTally) {
+    /// Called from the queue's deinit: nobody owns it any more, so its count is final.
+    func retire(_ queue: QueueCore) {
         state.withLockedValue { state in
-            guard state.live.removeValue(forKey: ObjectIdentifier(tally)) != nil else { return }
-            state.retired += tally.count.load(ordering: .relaxed)
+            state.live[ObjectIdentifier(queue)] = nil
+            state.retired += queue.inlineSyncs.load(ordering: .relaxed)
         }
     }
 
     var total: Int {
         state.withLockedValue { state in
-            state.live.values.reduce(state.retired) { $0 + $1.count.load(ordering: .relaxed) }
+            state.live.values.reduce(state.retired) { sum, queue in
+                sum + queue._withUnsafeGuaranteedRef { $0.inlineSyncs.load(ordering: .relaxed) }
+            }
         }
     }
 }

@@ -95,10 +95,9 @@ public final class Scheduler: Sendable {
         totals.add(counts, onPoolThread: onPoolThread)
     }
 
-    /// Counts a `sync` that ran inline without the lock, in the calling thread's own tally.
-    func countInlineSync() {
-        InlineSyncTally.count(for: totals.inlineSyncs)
-    }
+    /// Where queues of this pool register their inline `sync` counts.
+    var inlineSyncs: InlineSyncs { totals.inlineSyncs }
+
 
     /// Runs `body`, which may block the calling thread on something outside desync (a
     /// `DesyncChannel` that is full or empty). When the caller is a pool thread, its pool may start

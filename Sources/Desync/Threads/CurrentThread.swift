@@ -7,10 +7,15 @@ import Darwin
 #endif
 
 /// The identity of a thread, to tell "the thread running this queue is me" (re-entrancy).
+@usableFromInline
 struct ThreadID: Equatable, Sendable {
     /// The pthread's address: never 0, and even (`QueueCore.owner` uses the low bit).
-    let raw: UInt
+    @usableFromInline let raw: UInt
 
+    @inlinable
+    init(raw: UInt) { self.raw = raw }
+
+    @inlinable
     static var current: ThreadID {
         #if canImport(Darwin)
         ThreadID(raw: UInt(bitPattern: pthread_self()))

@@ -16,13 +16,14 @@ import Darwin
 /// for event in pool.tracing.stop() { print(event.object, event.kind.name, event.thread) }
 /// ```
 public final class Tracer: Sendable {
-    private let on = Atomic<Bool>(false)
+    @usableFromInline let on = Atomic<Bool>(false)
     private let origin = Atomic<UInt64>(0)
     private let events = NIOLockedValueBox<[TraceEvent]>([])
     /// Jobs that started while tracing and have not recorded their event yet.
     private let inFlight = Atomic<Int>(0)
 
     /// True between ``start()`` and ``stop()``.
+    @inlinable
     public var isOn: Bool { on.load(ordering: .relaxed) }
 
     /// Starts a new trace, forgetting any events not yet taken.
