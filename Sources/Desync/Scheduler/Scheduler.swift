@@ -139,19 +139,26 @@ public final class Scheduler: Sendable {
         pthread_setspecific(Self.workerKey, Unmanaged.passUnretained(self).toOpaque())
         defer { pthread_setspecific(Self.workerKey, nil) }
         var finishedTurn = false
+        var woken = false
         // Reused turn after turn, so taking a batch of jobs does not allocate.
         var batch: [Job] = []
         batch.reserveCapacity(QueueCore.batchLimit)
         while true {
-            switch state.withLockedValue({ $0.nextWork(finishedTurn: finishedTurn, parker: idleParker) }) {
+            let action = state.withLockedValue {
+                $0.nextWork(finishedTurn: finishedTurn, woken: woken, parker: idleParker)
+            }
+            switch action {
             case .retire:
                 return
             case .sleep:
                 finishedTurn = false
                 idleParker.park()
-            case .run(let queue):
+                woken = true
+            case .run(let queue, let next):
+                next?.unpark()
                 queue.runTurn(batch: &batch)
                 finishedTurn = true
+                woken = false
             }
         }
     }

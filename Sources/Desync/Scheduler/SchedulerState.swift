@@ -9,7 +9,8 @@ struct SchedulerState: Sendable {
     }
 
     enum WorkerAction {
-        case run(QueueCore)
+        /// Run the queue; wake `andWake` first, if set, for the ready queues left behind.
+        case run(QueueCore, andWake: Parker?)
         case sleep
         case retire
     }
@@ -24,6 +25,11 @@ struct SchedulerState: Sendable {
     private(set) var threadsBlocked = 0
     /// Idle workers' parkers, most recently idle last (it is woken first: its cache is warm).
     private var idle: [Parker] = []
+    /// Workers woken for new work that have not yet asked for it. While one is on its way,
+    /// `schedule` wakes nobody else: that worker takes the first ready queue and, if more are
+    /// left, wakes the next one (`nextWork`). So a burst of submissions costs one wake-up (a
+    /// system call and a context switch) at a time, not one per queue that became ready.
+    private var waking = 0
 
     init(maxThreads: Int) {
         self.maxThreads = maxThreads
@@ -36,7 +42,11 @@ struct SchedulerState: Sendable {
 
     mutating func schedule(_ queue: QueueCore) -> ScheduleAction {
         ready.append(queue)
-        if let sleeper = idle.popLast() { return .wake(sleeper) }
+        if waking > 0 { return .none }
+        if let sleeper = idle.popLast() {
+            waking += 1
+            return .wake(sleeper)
+        }
         if threadsAlive < threadLimit {
             threadsAlive += 1
             return .startThread
@@ -44,16 +54,25 @@ struct SchedulerState: Sendable {
         return .none
     }
 
-    /// A worker asks for work, after finishing a turn if `finishedTurn`.
-    mutating func nextWork(finishedTurn: Bool, parker: Parker) -> WorkerAction {
+    /// A worker asks for work, after finishing a turn if `finishedTurn`, or after being woken
+    /// from sleep if `woken`.
+    mutating func nextWork(finishedTurn: Bool, woken: Bool, parker: Parker) -> WorkerAction {
         if finishedTurn { threadsBusy -= 1 }
+        // Also woken to retire (`setMaxThreads`, `workerUnblocked`): never below 0, and a count
+        // that drops early only costs an extra wake-up.
+        if woken, waking > 0 { waking -= 1 }
         if threadsAlive > threadLimit {
             threadsAlive -= 1
             return .retire
         }
         if let queue = ready.popFirst() {
             threadsBusy += 1
-            return .run(queue)
+            // More queues wait and nobody is on the way for them: wake the next worker.
+            if !ready.isEmpty, waking == 0, let next = idle.popLast() {
+                waking += 1
+                return .run(queue, andWake: next)
+            }
+            return .run(queue, andWake: nil)
         }
         idle.append(parker)
         return .sleep

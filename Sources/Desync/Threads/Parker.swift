@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// A one-shot wake-up signal for one sleeping thread, like Rust's `thread::park`.
 ///
@@ -12,11 +13,21 @@ import Darwin
 /// know whether the sleeper has gone to sleep yet. `Synchronization` has no condition variable,
 /// which is the one thing a thread needs to sleep on; hence the raw pthread pair here, and
 /// nowhere else.
+///
+/// The state is an atomic (as in Rust's parker), so that `unpark()` on a thread that is not asleep
+/// (it is running, or about to park) makes no system call: it only sets the token. The mutex and
+/// condition are used only when the thread really sleeps.
 final class Parker: @unchecked Sendable {
-    // @unchecked: `token` is only read or written with `mutex` held.
+    // @unchecked: the pthread mutex and condition are thread-safe; `state` is atomic.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var token = false
+    private let state = Atomic<Int>(Parker.empty)
+
+    private static var empty: Int { 0 }
+    /// `unpark()` was called: the next `park()` returns at once.
+    private static var notified: Int { 1 }
+    /// The thread sleeps (or is about to, holding the mutex) on the condition.
+    private static var parked: Int { 2 }
 
     init() {
         mutex = .allocate(capacity: 1)
@@ -42,37 +53,58 @@ final class Parker: @unchecked Sendable {
 
     /// Sleeps until `unpark()` is called (or returns at once if it already was), consuming it.
     func park() {
+        if takeToken() { return }
         pthread_mutex_lock(mutex)
-        while !token {
-            pthread_cond_wait(condition, mutex)
+        guard state.compareExchange(expected: Self.empty, desired: Self.parked, ordering: .acquiring).exchanged else {
+            // Unparked between the two looks: the token is there.
+            state.store(Self.empty, ordering: .relaxed)
+            pthread_mutex_unlock(mutex)
+            return
         }
-        token = false
+        repeat {
+            pthread_cond_wait(condition, mutex)
+        } while !takeToken()
         pthread_mutex_unlock(mutex)
     }
 
     /// Sleeps until `unpark()` or the deadline. Returns false on timeout.
     func park(until deadline: ContinuousClock.Instant) -> Bool {
+        if takeToken() { return true }
         let remaining = ContinuousClock.now.duration(to: deadline)
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         var wakeAt = now.adding(remaining)
         pthread_mutex_lock(mutex)
-        var status: Int32 = 0
-        while !token && status != ETIMEDOUT {
-            status = pthread_cond_timedwait(condition, mutex, &wakeAt)
+        guard state.compareExchange(expected: Self.empty, desired: Self.parked, ordering: .acquiring).exchanged else {
+            state.store(Self.empty, ordering: .relaxed)
+            pthread_mutex_unlock(mutex)
+            return true
         }
-        let woken = token
-        token = false
+        var status: Int32 = 0
+        var woken = false
+        while !woken && status != ETIMEDOUT {
+            status = pthread_cond_timedwait(condition, mutex, &wakeAt)
+            woken = takeToken()
+        }
+        // Timed out: stop sleeping, but keep a token that arrived meanwhile.
+        if !woken { woken = state.exchange(Self.empty, ordering: .acquiring) == Self.notified }
         pthread_mutex_unlock(mutex)
         return woken
     }
 
-    /// Wakes the thread sleeping in `park()`, or makes its next `park()` return at once.
+    /// Wakes the thread sleeping in `park()`, or makes its next `park()` return at once. Makes a
+    /// system call only when the thread sleeps.
     func unpark() {
+        guard state.exchange(Self.notified, ordering: .releasing) == Self.parked else { return }
+        // Taking the mutex orders this signal after the sleeper's wait began: it cannot be lost.
         pthread_mutex_lock(mutex)
-        token = true
         pthread_mutex_unlock(mutex)
         pthread_cond_signal(condition)
+    }
+
+    /// Consumes a pending `unpark()`.
+    private func takeToken() -> Bool {
+        state.compareExchange(expected: Self.notified, desired: Self.empty, ordering: .acquiring).exchanged
     }
 }
 
