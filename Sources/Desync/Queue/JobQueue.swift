@@ -1,3 +1,4 @@
+import DequeModule
 import NIOConcurrencyHelpers
 import Synchronization
 
@@ -46,8 +47,8 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     /// How many jobs a pool thread runs before putting the queue back at the tail of the ready
     /// list, so a queue fed faster than it drains cannot starve the others.
     static var turnLimit: Int { 256 }
-    /// How many jobs the owner takes out under one lock acquisition.
-    static var batchLimit: Int { 64 }
+    /// A worker keeps its batch's storage from turn to turn, unless it grew beyond this.
+    static var batchCapacityKept: Int { 4096 }
 
     init(valuePointer: UnsafeMutableRawPointer, label: String, scheduler: Scheduler) {
         self.valuePointer = valuePointer
@@ -129,9 +130,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     final func submit(_ job: Job) {
         var job = job
         job.queuedAt = tracer.stamp()
-        if transition({ $0.submit(job) }) {
-            scheduler.schedule(self)
-        }
+        perform(transition { $0.submit(job) })
     }
 
     // MARK: sync
@@ -200,7 +199,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
             case .reentrant:
                 preconditionFailure(Self.reentrancyMessage)
             case .drive:
-                var batch: [Job] = []
+                var batch = Deque<Job>()
                 drain(limit: .max, until: gate, onPoolThread: false, batch: &batch)
             case .help(let blocker):
                 if !blocker.help(until: deadline) { return gate.isDone }
@@ -217,66 +216,66 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     }
 
     func runTurnOnWorker() {
-        var batch: [Job] = []
+        var batch = Deque<Job>()
         runTurn(batch: &batch)
     }
 
     /// A pool thread popped the queue from the ready list: claims it if nobody else did, and runs
     /// one turn. `batch` is the worker's scratch space, kept across turns so taking a batch does
     /// not allocate.
-    final func runTurn(batch: inout [Job]) {
+    final func runTurn(batch: inout Deque<Job>) {
         let me = ThreadID.current
         guard transition({ $0.claimForWorker(me) }) else { return }
         drain(limit: Self.turnLimit, until: nil, onPoolThread: true, batch: &batch)
     }
 
     /// Runs jobs as the queue's owner until `limit` jobs ran, `gate` opened, the queue emptied,
-    /// or the next job must wait for a gate; then gives the queue up.
-    private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool, batch: inout [Job]) {
+    /// or the next job must wait for a gate; then gives the queue up. Jobs are taken all at once
+    /// (`QueueState.takeAll`), so the lock is taken once per batch, not once per job, and those
+    /// not run are given back to the front of the queue.
+    private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool, batch: inout Deque<Job>) {
         var counts = JobCounts()
-        defer { scheduler.count(counts, onPoolThread: onPoolThread) }
+        var mostTaken = 0
+        defer {
+            scheduler.count(counts, onPoolThread: onPoolThread)
+            // Deque does not shrink: let a big backlog's storage go rather than keep it.
+            if mostTaken > Self.batchCapacityKept { batch = Deque() }
+        }
         let tracer = self.tracer
-        batch.removeAll(keepingCapacity: true)
         while counts.total < limit, !(stop?.isDone ?? false) {
-            let wanted = min(Self.batchLimit, limit - counts.total)
             transition { state in
-                state.takeBatch(upTo: wanted, into: &batch)
+                state.takeAll(into: &batch)
                 inHand.store(batch.count, ordering: .relaxed)
             }
+            mostTaken = max(mostTaken, batch.count)
             if batch.isEmpty { break }
-            var index = 0
-            while index < batch.count {
-                let job = batch[index]
+            while let job = batch.popFirst() {
                 if let gate = job.gate, !gate.isDone {
-                    // A gated job ends its batch, so nothing was taken after it.
-                    batch.removeAll(keepingCapacity: true)
-                    suspend(before: job, gate: gate)
+                    suspend(before: job, givingBack: &batch, gate: gate)
                     return
                 }
-                inHand.store(batch.count - index, ordering: .relaxed)
+                inHand.store(batch.count + 1, ordering: .relaxed)
                 let started = tracer.jobStarting()
                 job.body.run(on: valuePointer)
                 if started != 0 {
                     tracer.record(object: label, kind: job.kind, queued: job.queuedAt, started: started, onPoolThread: onPoolThread)
                 }
                 counts.add(job.kind)
-                index += 1
-                if index < batch.count, stop?.isDone ?? false { break }
+                if counts.total >= limit || (stop?.isDone ?? false) { break }
             }
-            if index < batch.count {
-                // The waiting caller's own job ran: the rest goes back for the pool (or the next
-                // caller) to run.
-                finishRunning(givingBack: batch[index...])
-                batch.removeAll(keepingCapacity: true)
+            if !batch.isEmpty {
+                // The turn is over, or the waiting caller's own job ran: the rest goes back for
+                // the pool (or the next caller) to run.
+                finishRunning(givingBack: &batch)
                 return
             }
-            batch.removeAll(keepingCapacity: true)
         }
         finishRunning()
     }
 
-    private func suspend(before job: Job, gate: any Gate) {
+    private func suspend(before job: Job, givingBack untaken: inout Deque<Job>, gate: any Gate) {
         transition { state in
+            state.giveBack(&untaken)
             state.suspend(before: job, on: gate)
             inHand.store(0, ordering: .relaxed)
         }
@@ -290,9 +289,16 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         perform(transition { $0.resume() })
     }
 
-    final func finishRunning(givingBack untaken: ArraySlice<Job> = []) {
+    final func finishRunning() {
         perform(transition { state in
-            if !untaken.isEmpty { state.giveBack(untaken) }
+            inHand.store(0, ordering: .relaxed)
+            return state.release()
+        })
+    }
+
+    private func finishRunning(givingBack untaken: inout Deque<Job>) {
+        perform(transition { state in
+            state.giveBack(&untaken)
             inHand.store(0, ordering: .relaxed)
             return state.release()
         })

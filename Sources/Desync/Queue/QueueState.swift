@@ -63,12 +63,13 @@ struct QueueState: Sendable {
 
     func isRunning(on thread: ThreadID) -> Bool { phase == .running(thread) }
 
-    /// Queues a job. Returns true when the queue must be put on the ready list.
-    mutating func submit(_ job: Job) -> Bool {
+    /// Queues a job. A queue that was idle becomes ready: it goes on the ready list, and threads
+    /// waiting on it are woken to claim it (with 0 pool threads nobody else would run it).
+    mutating func submit(_ job: Job) -> Release {
         jobs.append(job)
-        guard phase == .idle else { return false }
+        guard phase == .idle else { return Release() }
         phase = .ready
-        return listIfNeeded()
+        return Release(waiters: takeWaiters(), schedule: listIfNeeded())
     }
 
     /// A `sync` or `trySync` arriving from `thread`.
@@ -118,19 +119,22 @@ struct QueueState: Sendable {
         ownerEnteredInline = true
     }
 
-    /// The owner takes up to `limit` jobs at once, in order, so that it takes the lock once per
-    /// batch rather than once per job. A batch ends after a job with a gate: if that gate is
-    /// closed the queue suspends before it, and no later job may have been taken.
-    mutating func takeBatch(upTo limit: Int, into batch: inout [Job]) {
-        while batch.count < limit, let job = jobs.popFirst() {
-            batch.append(job)
-            if job.gate != nil { break }
-        }
+    /// The owner takes every queued job at once, by swapping its empty `batch` with `jobs`:
+    /// constant time under the lock however many jobs wait, so submitters are not held up, and
+    /// `jobs` gets the batch's storage back for the next submissions.
+    mutating func takeAll(into batch: inout Deque<Job>) {
+        precondition(batch.isEmpty, "desync: taking jobs into a batch that is not empty")
+        swap(&jobs, &batch)
     }
 
     /// The owner gives back jobs it took and did not run; they go back to the front, in order.
-    mutating func giveBack(_ untaken: ArraySlice<Job>) {
-        jobs.prepend(contentsOf: untaken)
+    mutating func giveBack(_ untaken: inout Deque<Job>) {
+        if jobs.isEmpty {
+            swap(&jobs, &untaken)
+        } else {
+            jobs.prepend(contentsOf: untaken)
+            untaken.removeAll(keepingCapacity: true)
+        }
     }
 
     /// The owner found the next job's gate closed: it goes back to the front and the queue
