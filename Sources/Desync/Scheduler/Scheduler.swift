@@ -1,3 +1,4 @@
+import DequeModule
 import NIOConcurrencyHelpers
 import Synchronization
 
@@ -141,8 +142,7 @@ public final class Scheduler: Sendable {
         var finishedTurn = false
         var woken = false
         // Reused turn after turn, so taking a batch of jobs does not allocate.
-        var batch: [Job] = []
-        batch.reserveCapacity(QueueCore.batchLimit)
+        var batch = Deque<Job>()
         while true {
             let action = state.withLockedValue {
                 $0.nextWork(finishedTurn: finishedTurn, woken: woken, parker: idleParker)
