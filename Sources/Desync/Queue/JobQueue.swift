@@ -127,10 +127,11 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         submit(Job(gate: nil, kind: kind, body: body))
     }
 
-    final func submit(_ job: Job) {
-        var job = job
+    final func submit(_ job: consuming Job) {
         job.queuedAt = tracer.stamp()
-        perform(transition { $0.submit(job) })
+        // Moved, not copied, into the queue: a copy of a job is an existential copy and a retain.
+        var moving = Optional(job)
+        perform(transition { $0.submit(moving.take()!) })
     }
 
     // MARK: sync

@@ -65,7 +65,7 @@ struct QueueState: Sendable {
 
     /// Queues a job. A queue that was idle becomes ready: it goes on the ready list, and threads
     /// waiting on it are woken to claim it (with 0 pool threads nobody else would run it).
-    mutating func submit(_ job: Job) -> Release {
+    mutating func submit(_ job: consuming Job) -> Release {
         jobs.append(job)
         guard phase == .idle else { return Release() }
         phase = .ready
