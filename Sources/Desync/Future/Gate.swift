@@ -18,7 +18,7 @@ protocol Gate: AnyObject, Sendable {
 
 /// Who to tell when a gate opens. Taken out under the gate's lock, told outside it.
 struct WakeList: Sendable {
-    private var parkers: [Parker] = []
+    private var parkers = Parkers()
     private var callbacks: [@Sendable () -> Void] = []
 
     mutating func add(_ parker: Parker) { parkers.append(parker) }
@@ -31,7 +31,7 @@ struct WakeList: Sendable {
     }
 
     func wakeAll() {
-        for parker in parkers { parker.unpark() }
+        parkers.unparkAll()
         for callback in callbacks { callback() }
     }
 }

@@ -306,7 +306,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     }
 
     private func perform(_ release: QueueState.Release) {
-        for waiter in release.waiters { waiter.unpark() }
+        release.waiters.unparkAll()
         if release.schedule { scheduler.schedule(self) }
     }
 

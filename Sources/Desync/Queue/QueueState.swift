@@ -17,7 +17,7 @@ struct QueueState: Sendable {
 
     /// What the thread that stops running the queue must do outside the lock.
     struct Release {
-        var waiters: [Parker] = []
+        var waiters = Parkers()
         /// Put the queue on the scheduler's ready list.
         var schedule = false
     }
@@ -54,7 +54,7 @@ struct QueueState: Sendable {
     /// it taken and skips it, and the caller does not list it twice when it hands it back.
     private var onReadyList = false
     /// Threads sleeping until this queue's phase changes, so they can claim it.
-    private var waiters: [Parker] = []
+    private var waiters = Parkers()
     /// What a suspended queue waits for.
     private var suspendedOn: (any Gate)?
 
@@ -171,9 +171,7 @@ struct QueueState: Sendable {
         return true
     }
 
-    private mutating func takeWaiters() -> [Parker] {
-        let woken = waiters
-        waiters = []
-        return woken
+    private mutating func takeWaiters() -> Parkers {
+        waiters.take()
     }
 }

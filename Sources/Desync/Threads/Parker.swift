@@ -108,6 +108,33 @@ final class Parker: @unchecked Sendable {
     }
 }
 
+/// Parkers to wake, with room for one inline: a queue or a future usually has one waiter at a
+/// time, and the inline slot saves an array allocation per wait.
+struct Parkers: Sendable {
+    private var first: Parker?
+    private var rest: [Parker] = []
+
+    init() {}
+
+    var isEmpty: Bool { first == nil }
+
+    mutating func append(_ parker: Parker) {
+        if first == nil { first = parker } else { rest.append(parker) }
+    }
+
+    /// Takes every parker out, leaving this list empty.
+    mutating func take() -> Parkers {
+        let taken = self
+        self = Parkers()
+        return taken
+    }
+
+    func unparkAll() {
+        first?.unpark()
+        for parker in rest { parker.unpark() }
+    }
+}
+
 extension timespec {
     fileprivate func adding(_ duration: Duration) -> timespec {
         let (seconds, attoseconds) = duration.components
