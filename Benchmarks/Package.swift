@@ -23,6 +23,17 @@ let package = Package(
             path: "Benchmarks/DesyncBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The Lua workloads: desync-lua (LuaRuntime, in this process) against a plain Lua call.
+        // Their luv peers are Lua scripts in lua/, run by lua5.4 from scripts/bench.
+        .executableTarget(
+            name: "DesyncLuaBenchmarks",
+            dependencies: [
+                .product(name: "DesyncLua", package: mainPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/DesyncLuaBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // A harness-free driver of the same workloads, for perf and callgrind.
         .executableTarget(
             name: "DesyncProfile",

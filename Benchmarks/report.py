@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
 """Turns an ordo-one/benchmark baseline (results.json) into one Markdown table.
 
-usage: report.py RESULTS_JSON [--compare OTHER_RESULTS_JSON --compare-name NAME]
+usage: report.py RESULTS... [--compare OTHER_RESULTS... --compare-name NAME]
 
-Benchmarks are named "<workload>: <implementation>"; the first implementation whose name starts
-with "Desync" (or the one REFERENCES names) is the workload's reference, and every row shows median/reference ("peer/desync":
-above 1 means desync is faster). Times and allocations are per job: a benchmark runs
-`scalingFactor` jobs per iteration. Medians come from the recorded HdrHistograms, decoded here the
-way hdrhistogram-swift lays them out.
+Each RESULTS file is an ordo-one/benchmark baseline (results.json, one per benchmark target) or
+the JSON lines the Lua peers print (Benchmarks/lua/*.lua, run by lua5.4 from scripts/bench): one
+object per benchmark, {"name": ..., "jobs": jobs per sample, "samples_ns": [...]}. A file that
+does not exist is skipped, so a baseline saved before a target existed still compares.
+
+Benchmarks are named "<workload>: <implementation>"; the implementation REFERENCES names, else the
+first whose name starts with "Desync", is the workload's reference, and every row shows
+median/reference ("peer/desync": above 1 means desync is faster). Times and allocations are per
+job: a benchmark runs `scalingFactor` jobs per iteration, or JOBS_PER_ITERATION's count when its
+scaling factor is 1. Medians come from the recorded HdrHistograms, decoded here the way
+hdrhistogram-swift lays them out.
 """
 import argparse
 import json
 import math
+import os
+import statistics
 import sys
 
 # The issue's targets: (workload, peer) -> (minimum peer/desync ratio, text).
@@ -21,11 +29,32 @@ TARGETS = {
     ("async 1 object", "DispatchQueue.async"): (1.5, ">= 1.5x faster"),
     ("async 1000 objects", "1000 DispatchQueues"): (3.0, ">= 3x faster"),
     ("future round trip", "DispatchQueue.async+semaphore"): (10.0, ">= 10x faster"),
+    ("lua 100k async then drain", "luv new_work"): (4.0, ">= 4x luv's throughput"),
+}
+# Targets on a row's own median per job: (workload, implementation) -> (maximum ns, text).
+TIME_TARGETS = {
+    ("lua sync round trip", "desync-lua obj:sync(f)"): (2000.0, "< 2 µs"),
+}
+# Speed-ups of running jobs in parallel: (workload, parallel row) -> (serial row, minimum or None
+# when only shown, text). The speed-up is the serial row's median over the parallel row's.
+SPEEDUPS = {
+    ("lua 4 CPU-bound jobs", "desync-lua 4 objects"): ("desync-lua 1 object", 1.85, "speed-up over 1 object >= 1.85x"),
+    ("lua 4 CPU-bound jobs", "luv new_work, 4 at once"): ("luv new_work, 1 at a time", None, "speed-up over 1 at a time"),
 }
 # Each workload's reference row; by default, its first "Desync" row.
-REFERENCES = {"future round trip": "Desync.future+wait"}
+REFERENCES = {
+    "future round trip": "Desync.future+wait",
+    "lua sync round trip": "desync-lua obj:sync(f)",
+    "lua 100k async then drain": "desync-lua obj:async",
+    "lua 4 CPU-bound jobs": "desync-lua 4 objects",
+}
+# Jobs per iteration of the benchmarks whose scaling factor is 1 (ordo-one has none for 100k).
+JOBS_PER_ITERATION = {"lua 100k async then drain": 100_000, "lua 4 CPU-bound jobs": 4}
 # The order of the table; workloads not listed here follow, alphabetically.
-WORKLOADS = ["sync idle", "async 1 object", "async 1000 objects", "future round trip"]
+WORKLOADS = ["sync idle", "async 1 object", "async 1000 objects", "future round trip",
+             "lua sync round trip", "lua 100k async then drain", "lua 4 CPU-bound jobs"]
+# Marks the rows that are not ordo-one benchmarks (the Lua peers, timed by their own script).
+EXTERNAL = "†"
 ALLOCATION_TARGET = 1.0  # at most one allocation per `async` job
 
 
@@ -55,10 +84,50 @@ def percentile(histogram, percent):
     return histogram["maxValue"]
 
 
-def load(path):
-    """{(workload, implementation): {metric: median per job}}."""
-    with open(path) as file:
-        baseline = json.load(file)
+def load(paths):
+    """{(workload, implementation): {metric: median per job}} from every file in `paths`."""
+    rows = {}
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        with open(path) as file:
+            text = file.read()
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if isinstance(document, dict) and "results" in document:
+            rows.update(load_baseline(document))
+        else:
+            rows.update(load_lines(text, path))
+    return rows
+
+
+def load_lines(text, path):
+    """The Lua peers' JSON lines: each sample is one timed run of `jobs` jobs."""
+    rows = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            workload, _, implementation = entry["name"].partition(": ")
+            samples = entry["samples_ns"]
+            jobs = entry.get("jobs", 1)
+        except (ValueError, KeyError, TypeError) as error:
+            sys.exit(f"report: {path}:{number}: not a peer result ({error})")
+        if not samples:
+            continue
+        rows[(workload, implementation)] = {
+            "wallClock": statistics.median(samples) / jobs,
+            "jobs": jobs,
+            "samples": len(samples),
+            "external": True,
+        }
+    return rows
+
+
+def load_baseline(baseline):
     results = baseline["results"]
     # `results` encodes a dictionary as [key, value, key, value, ...].
     rows = {}
@@ -70,8 +139,11 @@ def load(path):
             median = percentile(measurement["statistics"]["histogram"], 50)
             if median is None:
                 continue
-            metrics[metric] = median / measurement.get("scalingFactor", 1)
-            metrics["jobs"] = measurement.get("scalingFactor", 1)
+            jobs = measurement.get("scalingFactor", 1)
+            if jobs == 1:
+                jobs = JOBS_PER_ITERATION.get(workload, 1)
+            metrics[metric] = median / jobs
+            metrics["jobs"] = jobs
             metrics["samples"] = measurement["statistics"]["histogram"]["_totalCount"]
         rows[(workload, implementation)] = metrics
     return rows
@@ -105,6 +177,11 @@ def order_key(rows):
     for workload in workloads:
         names = sorted(name for w, name in rows if w == workload)
         names.sort(key=lambda name: 0 if name == REFERENCES.get(workload) else 1 if name.startswith("Desync") else 2)
+        # Each serial row of SPEEDUPS right after its parallel row.
+        for (speedup_workload, parallel), (serial, _, _) in SPEEDUPS.items():
+            if speedup_workload == workload and parallel in names and serial in names:
+                names.remove(serial)
+                names.insert(names.index(parallel) + 1, serial)
         ordered += [(workload, name) for name in names]
     return ordered
 
@@ -118,7 +195,7 @@ def table(rows, other=None, other_name=None):
     missed = []
     reference = {}
     for workload, name in order_key(rows):
-        if name.startswith("Desync") and workload not in reference:
+        if workload not in reference and (name == REFERENCES.get(workload) or name.startswith("Desync")):
             reference[workload] = rows[(workload, name)].get("wallClock")
     for workload, name in order_key(rows):
         metrics = rows[(workload, name)]
@@ -132,28 +209,51 @@ def table(rows, other=None, other_name=None):
             target = f"{text}: {'met' if met else '**missed**'}"
             if not met:
                 missed.append(f"{workload} vs {name}: {text}, measured {time / desync:.2f}")
+        if (workload, name) in TIME_TARGETS and time:
+            maximum, text = TIME_TARGETS[(workload, name)]
+            met = time < maximum
+            target += ("; " if target else "") + f"{text}: {'met' if met else '**missed**'}"
+            if not met:
+                missed.append(f"{workload} {name}: {text}, measured {format_time(time)}")
+        if (workload, name) in SPEEDUPS and time:
+            serial, minimum, text = SPEEDUPS[(workload, name)]
+            serial_time = rows.get((workload, serial), {}).get("wallClock")
+            if serial_time:
+                speedup = serial_time / time
+                verdict = "" if minimum is None else ": met" if speedup >= minimum else ": **missed**"
+                target += ("; " if target else "") + f"{text}{verdict} ({speedup:.2f}x)"
+                if minimum is not None and speedup < minimum:
+                    missed.append(f"{workload} {name}: {text}, measured {speedup:.2f}x")
         allocations = metrics.get("mallocCountTotal")
         if name.startswith("Desync") and "async" in name and allocations is not None:
             met = allocations <= ALLOCATION_TARGET + 0.01
             target += ("; " if target else "") + f"<= 1 alloc/job: {'met' if met else '**missed**'}"
             if not met:
                 missed.append(f"{workload} {name}: {allocations:.2f} allocations per job")
-        cells = [workload, name, format_time(time), ratio, target, format_count(allocations),
+        label = f"{name} {EXTERNAL}" if metrics.get("external") else name
+        cells = [workload, label, format_time(time), ratio, target, format_count(allocations),
                  f"{metrics.get('jobs', 1):,}", str(metrics.get("samples", ""))]
         if other is not None:
             before = other.get((workload, name), {}).get("wallClock")
             cells.append(f"{(time / before - 1) * 100:+.1f}%" if time and before else "–")
         lines.append("| " + " | ".join(cells) + " |")
+    if any(metrics.get("external") for metrics in rows.values()):
+        lines.append("")
+        lines.append(f"{EXTERNAL} Not an ordo-one benchmark: a Lua script in `Benchmarks/lua/` run by `lua5.4` (apt "
+                     "`lua-luv`) from `scripts/bench` in the same run, timed by itself with `uv.hrtime()`; "
+                     "the median of its samples (one per iteration), no allocation count.")
     return "\n".join(lines), missed
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("results")
-    parser.add_argument("--compare")
+    parser.add_argument("results", nargs="+")
+    parser.add_argument("--compare", nargs="+")
     parser.add_argument("--compare-name", default="baseline")
     arguments = parser.parse_args()
     rows = load(arguments.results)
+    if not rows:
+        sys.exit("report: no results in " + ", ".join(arguments.results))
     other = load(arguments.compare) if arguments.compare else None
     text, missed = table(rows, other, arguments.compare_name)
     print(text)
