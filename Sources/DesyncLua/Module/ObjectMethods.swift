@@ -35,6 +35,9 @@ enum ObjectMethods {
         }
         let (_, cargo) = try job(call)
         if try call.context.isHost {
+            // An idle object runs the job right here (the core's fast path); only a wait behind
+            // other jobs needs the interruptible, sliced wait.
+            if let outcome = object.trySync(cargo) { return try call.returnOutcome(outcome) }
             return try call.returnOutcome(try object.interruptibleSync(cargo))
         }
         return try call.returnOutcome(object.sync(cargo))
