@@ -22,6 +22,8 @@ final class ErrorReports: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// Where the lines about unobserved errors go; nil: straight to stderr.
+    private let printer = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
     /// Reports waiting in the inbox: lets every call into desync skip the lock when there are none.
     private let waiting = Atomic<Int>(0)
 
@@ -30,6 +32,22 @@ final class ErrorReports: Sendable {
 
     /// How many async errors were printed because no handler was installed.
     var unobservedCount: Int { state.withLockedValue { $0.unobserved } }
+
+    /// Replaces the writer of the lines about unobserved errors (see
+    /// ``LuaRuntime/asyncErrorPrinter``).
+    var linePrinter: (@Sendable (String) -> Void)? {
+        get { printer.withLockedValue { $0 } }
+        set { printer.withLockedValue { $0 = newValue } }
+    }
+
+    /// One line about an error nobody observes: to the installed printer, else to stderr.
+    private func printLine(_ line: String) {
+        if let print = linePrinter {
+            print(line)
+        } else {
+            StandardError.writeLine(line)
+        }
+    }
 
     func report(_ error: LuaJobError, on object: LuaObject) {
         let queued = state.withLockedValue { state -> Bool in
@@ -43,7 +61,7 @@ final class ErrorReports: Sendable {
         if queued {
             waiting.add(1, ordering: .releasing)
         } else {
-            StandardError.writeLine("desync: error in async job on \(object.name): \(error.text)")
+            printLine("desync: error in async job on \(object.name): \(error.text)")
         }
     }
 
@@ -73,7 +91,7 @@ final class ErrorReports: Sendable {
         if !orphans.isEmpty {
             waiting.subtract(orphans.count, ordering: .relaxed)
             for report in orphans {
-                StandardError.writeLine("desync: error in async job on \(report.object.name): \(report.error.text)")
+                printLine("desync: error in async job on \(report.object.name): \(report.error.text)")
             }
         }
     }

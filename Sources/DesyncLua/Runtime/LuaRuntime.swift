@@ -84,6 +84,16 @@ public final class LuaRuntime {
         return true
     }
 
+    /// Writes the one-line report ("desync: error in async job on <name>: <message>") of each
+    /// `async` error that nobody observes. nil, the default, writes it whole to stderr. It is
+    /// called on the thread of the job that failed (or on the host's, when `desync.on_error(nil)`
+    /// hands back waiting reports), so it must be thread-safe; a REPL sets it to print reports
+    /// above its prompt. Such an error counts in ``unobservedFailureCount`` either way.
+    public var asyncErrorPrinter: (@Sendable (String) -> Void)? {
+        get { core.errors.linePrinter }
+        set { core.errors.linePrinter = newValue }
+    }
+
     /// How many `async` jobs failed with nobody observing the error (no future, no `on_error`).
     public var unobservedFailureCount: Int { core.errors.unobservedCount }
 
