@@ -2,10 +2,24 @@
 #ifndef DESYNC_CEDITLINE_SHIM_H
 #define DESYNC_CEDITLINE_SHIM_H
 #include <stdio.h>
+#include <string.h>
+#include <wchar.h>
 #include <editline/readline.h>
 
-/// The C streams, which Swift 6 cannot name: as mutable C globals they count as shared state.
-/// The host writes through them so that its output and Lua's share one buffer and one order.
-static inline FILE *desync_host_stdout(void) { return stdout; }
-static inline FILE *desync_host_stderr(void) { return stderr; }
+/// Makes libedit read its keys through `getc` (a mutable C global, which Swift 6 cannot assign).
+/// libedit takes it when it initializes, so call this before the first libedit call.
+static inline void desync_edit_set_getc(int (*getc)(FILE *)) { rl_getc_function = getc; }
+
+/// Decodes the first `count` bytes of a key as one character of the locale, as libedit's own key
+/// reader does. Returns 1 with `*character` set, -2 when more bytes are needed, -1 when invalid.
+static inline int desync_edit_decode(const char *bytes, size_t count, int *character) {
+    mbstate_t shift;
+    memset(&shift, 0, sizeof shift);
+    wchar_t decoded = 0;
+    size_t size = mbrtowc(&decoded, bytes, count, &shift);
+    if (size == (size_t)-2) return -2;
+    if (size == (size_t)-1) return -1;
+    *character = (int)decoded;
+    return 1;
+}
 #endif

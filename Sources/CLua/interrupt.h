@@ -6,9 +6,11 @@
 // running the state, and only from there. Any thread may receive a process-wide SIGINT, so a
 // handler on another thread forwards the signal to the thread that runs Lua.
 //
-// This is Lua-specific C; it lives here because the host's only C module is this one.
-#ifndef DESYNC_CEDITLINE_INTERRUPT_H
-#define DESYNC_CEDITLINE_INTERRUPT_H
+// Every Ctrl-C is also written to a pipe, for a thread of the host that asks the runtime to stop
+// a blocking desync call (`sync`, `wait`, `sleep`, the final wait of a batch run): those are not
+// Lua code, so the hook alone cannot stop them. Only the desync-lua host uses this header.
+#ifndef DESYNC_CLUA_INTERRUPT_H
+#define DESYNC_CLUA_INTERRUPT_H
 
 #include <errno.h>
 #include <pthread.h>
@@ -24,8 +26,9 @@ struct desync_host_interrupt {
     lua_State *volatile running;
     /// The thread that runs Lua code.
     pthread_t lua_thread;
-    /// Write end of a pipe: one byte per Ctrl-C that arrived while Lua code ran, for a thread
-    /// that then asks the runtime to interrupt (its blocking calls are not Lua code).
+    /// Write end of a pipe: one byte per Ctrl-C, for a thread that then asks the runtime to
+    /// interrupt (its blocking calls are not Lua code). The host forgets an interrupt that
+    /// arrived at the prompt before it runs the next line.
     int notify_fd;
     /// How many Ctrl-C arrived while no Lua code ran (the REPL waiting for a line).
     volatile sig_atomic_t idle_interrupts;
@@ -41,9 +44,19 @@ static inline struct desync_host_interrupt *desync_host_interrupt_slot(void) {
     return &slot;
 }
 
+/// The chunk name of the host's message handler (the Lua function its protected calls use).
+#define DESYNC_HOST_MESSAGE_HANDLER_NAME "=(desync-lua message handler)"
+
 static inline void desync_host_stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
+    /* A blocking desync call that the same Ctrl-C stopped is raising "interrupted!" already, and
+       the hook fires in the message handler (or a function it calls), which must run on to add
+       the traceback. */
+    lua_Debug frame;
+    for (int level = 0; level < 2 && lua_getstack(L, level, &frame); level++) {
+        if (lua_getinfo(L, "S", &frame) && strcmp(frame.source, DESYNC_HOST_MESSAGE_HANDLER_NAME) == 0) return;
+    }
     luaL_error(L, "interrupted!");
 }
 
@@ -56,12 +69,12 @@ static inline void desync_host_on_sigint(int signal_number) {
         lua_State *L = slot->running;
         if (L != NULL) {
             lua_sethook(L, desync_host_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
-            char byte = 1;
-            ssize_t written = write(slot->notify_fd, &byte, 1);
-            (void)written; /* a full pipe already holds a pending interrupt */
         } else {
             slot->idle_interrupts += 1;
         }
+        char byte = 1;
+        ssize_t written = write(slot->notify_fd, &byte, 1);
+        (void)written; /* a full pipe already holds a pending interrupt */
     }
     errno = saved_errno;
 }

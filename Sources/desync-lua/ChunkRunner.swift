@@ -34,7 +34,7 @@ struct ChunkRunner {
         self.lua = lua
         self.interrupts = interrupts
         let base = lua.top
-        if load(Self.messageHandlerSource, chunkName: "=(desync-lua message handler)") == LUA_OK,
+        if load(Self.messageHandlerSource, chunkName: DESYNC_HOST_MESSAGE_HANDLER_NAME) == LUA_OK,
            desync_pcall(lua.state, 0, 1, 0) == LUA_OK {
             lua.setRegistryValue(Self.messageHandlerKey)
         }

@@ -1,4 +1,4 @@
-import CEditLine
+import CLua
 
 /// The names and texts the host shows about itself.
 enum HostInfo {
@@ -22,6 +22,8 @@ enum HostInfo {
           -W            turn warnings on
           -t N          run desync objects on at most N pool threads (0 allowed)
           --threads N   same as -t N
+          --trace FILE  trace every desync job of the run; save it to FILE at exit
+                        (Chrome Trace Event JSON: Perfetto, chrome://tracing)
           -h, --help    show this help
           --            stop handling options
           -             stop handling options and execute stdin

@@ -1,19 +1,13 @@
-import CEditLine
+import CLua
 import DesyncLua
 import Foundation
 
-/// Ctrl-C while Lua code runs: the C handler (CEditLine/interrupt.h) stops pure Lua code with a
-/// hook, as `lua` does; a blocking call (`sync`, `wait`) is not Lua code, so a thread of ours
-/// also asks the runtime to interrupt it. Ctrl-C while no Lua code runs does nothing here.
+/// Ctrl-C: the C handler (CLua/interrupt.h) stops pure Lua code with a hook, as `lua` does; a
+/// blocking call (`sync`, `wait`, `sleep`, the final wait of a batch run) is not Lua code, so a
+/// thread of ours also asks the runtime to interrupt it, through its Sendable `interrupter`.
+/// Every Ctrl-C reaches the runtime, at the prompt too: the REPL clears it before each line.
 struct InterruptSignals {
     private let slot: UnsafeMutablePointer<desync_host_interrupt>
-
-    /// `LuaRuntime.interrupt()` is documented as callable from any thread, and it is the only
-    /// member this wrapper lets the interrupt thread reach.
-    private struct InterruptTarget: @unchecked Sendable {
-        let runtime: LuaRuntime
-        func interrupt() { runtime.interrupt() }
-    }
 
     /// Installs the handling; the calling thread must be the one that runs the host's Lua code.
     /// Nil when the system refuses (then Ctrl-C ends the program, its default).
@@ -24,13 +18,13 @@ struct InterruptSignals {
         let writeEnd = descriptors[1]
         // A full pipe already holds a pending interrupt: the handler must never block on it.
         _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
-        let target = InterruptTarget(runtime: runtime)
+        let interrupter = runtime.interrupter
         let thread = Thread {
             var byte: UInt8 = 0
             while true {
                 let count = read(readEnd, &byte, 1)
                 if count == 1 {
-                    target.interrupt()
+                    interrupter.interrupt()
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {

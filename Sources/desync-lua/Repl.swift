@@ -33,6 +33,8 @@ struct Repl {
             case .loadError:
                 runner.reportError(withProgramName: false)
             case .chunk:
+                // A Ctrl-C at the prompt, or one that came after the last line ended, is not for this line.
+                runtime.clearInterrupt()
                 if runner.call(argumentCount: 0, resultCount: LUA_MULTRET) == LUA_OK {
                     printResults(from: base + 1)
                 } else {

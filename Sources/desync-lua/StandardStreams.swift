@@ -1,4 +1,4 @@
-import CEditLine
+import CLua
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,12 +13,12 @@ enum StandardStreams {
     }
 
     static func write(_ bytes: [UInt8], toError: Bool = false) {
-        let stream = toError ? desync_host_stderr() : desync_host_stdout()
+        let stream = toError ? desync_stderr() : desync_stdout()
         bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stream) }
         if toError { fflush(stream) }
     }
 
-    static func flushOutput() { fflush(desync_host_stdout()) }
+    static func flushOutput() { fflush(desync_stdout()) }
 
     static var inputIsTerminal: Bool { isatty(STDIN_FILENO) != 0 }
 }
