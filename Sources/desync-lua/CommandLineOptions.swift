@@ -1,5 +1,5 @@
 /// The command line of `desync-lua`, parsed the way the stock `lua` 5.4 parses its own, plus
-/// `-t N`/`--threads N` and `-h`/`--help`.
+/// `-t N`/`--threads N`, `--trace FILE` and `-h`/`--help`.
 struct CommandLineOptions: Equatable {
     /// What `-e`, `-l` and `-W` ask for, run in the order given.
     enum Action: Equatable {
@@ -18,6 +18,8 @@ struct CommandLineOptions: Equatable {
     var showVersion = false
     var ignoreEnvironment = false
     var threads: Int?
+    /// `--trace FILE`: trace the whole run and save it there at exit.
+    var traceFile: String?
     var script: Script?
     /// Index in the full argument list of the script: where `arg[0]` falls. Without a script it
     /// is 0, the program, and every option gets a positive index (as with `lua`).
@@ -80,15 +82,13 @@ struct CommandLineOptions: Equatable {
     }
 
     /// Options with a value: `-e stat` or `-estat`, `-l mod` or `-lmod`, `-t N` or `-tN`,
-    /// `--threads N` or `--threads=N`.
+    /// `--threads N` or `--threads=N`, `--trace FILE` or `--trace=FILE`.
     private static func takeValue(of argument: String, at index: inout Int, in arguments: [String]) -> OptionValue {
         let option: String
         var attached: String?
-        if argument == "--threads" {
-            option = argument
-        } else if argument.hasPrefix("--threads=") {
-            option = "--threads"
-            attached = String(argument.dropFirst("--threads=".count))
+        if let long = ["--threads", "--trace"].first(where: { argument == $0 || argument.hasPrefix($0 + "=") }) {
+            option = long
+            if argument != long { attached = String(argument.dropFirst(long.count + 1)) }
         } else if ["-e", "-l", "-t"].contains(String(argument.prefix(2))) {
             option = String(argument.prefix(2))
             if argument.count > 2 { attached = String(argument.dropFirst(2)) }
@@ -115,6 +115,9 @@ struct CommandLineOptions: Equatable {
             } else {
                 actions.append(.require(global: value, module: value))
             }
+        case "--trace":
+            guard !value.isEmpty else { return "'--trace' needs a file name" }
+            traceFile = value
         default:
             guard let count = Int(value), count >= 0 else { return "invalid thread count '\(value)'" }
             threads = count

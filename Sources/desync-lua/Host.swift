@@ -1,4 +1,3 @@
-import CEditLine
 import CLua
 import DesyncLua
 import Foundation
@@ -25,11 +24,18 @@ struct Host {
         case .run(let options):
             let runtime = LuaRuntime()
             if let threads = options.threads { runtime.scheduler.maxThreads = threads }
+            var trace: TraceFile?
+            if let path = options.traceFile {
+                trace = TraceFile.start(path, runtime: runtime)
+                guard trace != nil else { return 1 }
+            }
             let interrupts = InterruptSignals.install(for: runtime)
             let runner = ChunkRunner(lua: LuaStack(state: runtime.hostState), interrupts: interrupts)
             let host = Host(options: options, arguments: arguments, runtime: runtime, runner: runner,
                             interrupts: interrupts)
-            return host.run() ? 0 : 1
+            let succeeded = host.run()
+            let traceSaved = trace?.finish() ?? true
+            return succeeded && traceSaved ? 0 : 1
         }
     }
 
@@ -54,13 +60,22 @@ struct Host {
             guard runFile(nil, arguments: []) else { return false }
         }
         // Batch mode: the script is done; its objects may still have work queued.
-        runtime.waitUntilIdle()
+        guard runtime.waitUntilIdle() else {
+            StandardStreams.write("\(HostInfo.programName): interrupted!\n", toError: true)
+            return false
+        }
         return runtime.unobservedFailureCount == 0
     }
 
     private func runRepl() {
-        let input: LineSource = StandardStreams.inputIsTerminal ? EditLineSource(interrupts: interrupts) : PlainLineSource()
-        Repl(runner: runner, runtime: runtime, input: input).run()
+        guard StandardStreams.inputIsTerminal else {
+            Repl(runner: runner, runtime: runtime, input: PlainLineSource()).run()
+            return
+        }
+        // Async errors that arrive while the prompt waits are printed above it.
+        runtime.asyncErrorPrinter = { PromptReports.shared.print($0) }
+        defer { runtime.asyncErrorPrinter = nil }
+        Repl(runner: runner, runtime: runtime, input: EditLineSource(interrupts: interrupts)).run()
     }
 
     /// `-E`: the runtime opened the libraries already, so the paths taken from LUA_PATH and

@@ -24,6 +24,7 @@ final class EditLineSource: LineSource {
 
     init(interrupts: InterruptSignals?) {
         self.interrupts = interrupts
+        TerminalKeys.install()
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         historyPath = home.isEmpty ? nil : (home as NSString).appendingPathComponent(".desync_lua_history")
         using_history()
@@ -33,7 +34,11 @@ final class EditLineSource: LineSource {
 
     func readLine(prompt: String) -> LineInput {
         let interruptsBefore = interrupts?.idleInterruptCount
-        guard let line = readline(prompt) else {
+        PromptReports.shared.beginWaiting()
+        let line = readline(prompt)
+        let late = PromptReports.shared.endWaiting()
+        defer { late.forEach { StandardStreams.write($0 + "\n", toError: true) } }
+        guard let line else {
             // libedit gives up the line on Ctrl-C as it does at the end of input.
             guard let interruptsBefore, interrupts?.idleInterruptCount != interruptsBefore else { return .end }
             StandardStreams.write("\n")

@@ -12,9 +12,13 @@ struct ReplCommands {
 
     static let help = """
         :help        this list
-        :stats       the scheduler: threads alive and busy, ready queues, jobs run, queued work
+        :stats       the scheduler: threads alive, busy and idle, jobs run (by kind, by waiting
+                     callers), objects with queued work, the longest queue
         :threads     the pool size; :threads N sets it (0 allowed)
         :objects     the live desync objects, with their queued jobs
+        :trace on    start tracing every job (:trace off stops; :trace says which)
+        :trace save FILE   write the trace as Chrome Trace Event JSON (Perfetto)
+        :trace show [width]   the trace as a timeline: a row per thread, a letter per object
         :quit        leave (as does Ctrl-D)
 
         """
@@ -27,9 +31,11 @@ struct ReplCommands {
         case "help":
             StandardStreams.write(Self.help)
         case "stats":
-            StandardStreams.write(statsReport())
+            StandardStreams.write(StatsReport.text(for: runtime))
         case "threads":
             threads(arguments)
+        case "trace":
+            TraceCommand(runtime: runtime).run(arguments)
         case "objects":
             StandardStreams.write(objectsReport())
         case "quit", "q":
@@ -38,20 +44,6 @@ struct ReplCommands {
             StandardStreams.write("unknown command ':\(name)' (:help lists the commands)\n", toError: true)
         }
         return .proceed
-    }
-
-    private func statsReport() -> String {
-        let scheduler = runtime.scheduler
-        let stats = scheduler.stats
-        let busyObjects = runtime.liveObjects().filter { $0.pending > 0 }
-        let queuedJobs = busyObjects.reduce(0) { $0 + $1.pending }
-        return """
-            threads: \(stats.threadsAlive) alive, \(stats.threadsBusy) busy, at most \(scheduler.maxThreads)
-            ready queues: \(stats.readyQueues)
-            jobs run: \(stats.jobsRun)
-            objects with queued work: \(busyObjects.count) (\(queuedJobs) jobs queued)
-
-            """
     }
 
     private func threads(_ arguments: [String]) {

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Reports of unobserved async errors while the REPL waits for a line at a terminal: held here
+/// and handed to the key reader (`TerminalKeys`), which prints them above the prompt and redraws
+/// the line being typed. At any other time they go straight to stderr.
+final class PromptReports: @unchecked Sendable {
+    // @unchecked: `waiting` and `held` are only touched with `lock` held; the descriptors never
+    // change after init.
+    static let shared = PromptReports()
+
+    private let lock = NSLock()
+    private var waiting = false
+    private var held: [String] = []
+    /// Readable while reports are held: one byte per report. -1 if the pipe could not be made
+    /// (then reports wait until the line is entered).
+    let wakeDescriptor: Int32
+    private let wakeWriter: Int32
+
+    private init() {
+        var descriptors: [Int32] = [-1, -1]
+        if pipe(&descriptors) == 0 {
+            for descriptor in descriptors {
+                _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            }
+        }
+        wakeDescriptor = descriptors[0]
+        wakeWriter = descriptors[1]
+    }
+
+    /// The runtime's `asyncErrorPrinter`: called on any thread.
+    func print(_ line: String) {
+        lock.lock()
+        if waiting {
+            held.append(line)
+            var byte: UInt8 = 1
+            _ = write(wakeWriter, &byte, 1)  // a full pipe already wakes the reader
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        StandardStreams.write(line + "\n", toError: true)
+    }
+
+    /// The prompt is up: reports are held from now on.
+    func beginWaiting() {
+        lock.lock()
+        waiting = true
+        lock.unlock()
+    }
+
+    /// The reports held so far; the wake-up bytes are consumed.
+    func takeHeld() -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wakeDescriptor, &buffer, buffer.count) > 0 {}
+        let lines = held
+        held = []
+        return lines
+    }
+
+    /// The line is read: reports go to stderr again. Returns those still held.
+    func endWaiting() -> [String] {
+        let lines = takeHeld()
+        lock.lock()
+        waiting = false
+        lock.unlock()
+        return lines
+    }
+}
