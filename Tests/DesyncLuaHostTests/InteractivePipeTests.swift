@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// `-i` with piped input: the REPL reads plain lines and, like `lua` here, shows each prompt
@@ -49,7 +50,7 @@ import Testing
 
     @Test func helpCommand() throws {
         let result = try HostProcess.run(["-i"], input: ":help\n")
-        for command in [":help", ":stats", ":threads", ":objects", ":quit"] {
+        for command in [":help", ":stats", ":threads", ":objects", ":trace on", ":trace save", ":trace show", ":quit"] {
             #expect(result.stdout.contains(command))
         }
     }
@@ -59,7 +60,9 @@ import Testing
         #expect(result.stdout.contains("threads: "))
         #expect(result.stdout.contains("ready queues: "))
         #expect(result.stdout.contains("jobs run: "))
+        #expect(result.stdout.contains("jobs run by kind: "))
         #expect(result.stdout.contains("objects with queued work: "))
+        #expect(result.stdout.contains("longest queue: none"))
     }
 
     @Test func threadsCommand() throws {
@@ -84,5 +87,54 @@ import Testing
         let result = try HostProcess.run(["-i"], input: ":frobnicate\nprint('goes on')\n")
         #expect(result.stderr == "unknown command ':frobnicate' (:help lists the commands)\n")
         #expect(result.stdout.contains("goes on\n"))
+    }
+}
+
+/// The `:trace` and `:stats` commands with piped input.
+@Suite struct ReplTraceTests {
+    @Test func traceCommands() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desync-lua-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("repl-trace.json")
+        let input = """
+            :trace
+            :trace on
+            o = desync.new({}, { name = 'worker' }) for i = 1, 4 do o:async(function() end) end o:sync(function() end)
+            :trace
+            :trace show 40
+            :trace off
+            :trace save \(file.path)
+            :trace sideways
+            :trace show 3
+
+            """
+        let result = try HostProcess.run(["-i", "-t", "2"], input: input)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("> :trace\ntracing is off\n"))
+        #expect(result.stdout.contains("> :trace on\ntracing on\n"))
+        #expect(result.stdout.contains("> :trace\ntracing is on\n"))
+        #expect(result.stdout.contains("A = worker"))
+        #expect(result.stdout.contains("tracing off: 5 events\n"))
+        #expect(result.stdout.contains("trace saved to \(file.path)\n"))
+        #expect(result.stderr == "usage: :trace on | off | save FILE | show [width]\n"
+                + "usage: :trace on | off | save FILE | show [width]\n")
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
+        let events = root?["traceEvents"] as? [[String: Any]] ?? []
+        #expect(events.filter { $0["ph"] as? String == "X" && $0["name"] as? String == "worker" }.count == 5)
+    }
+
+    @Test func statsShowsJobsAndTheLongestQueue() throws {
+        let input = """
+            gate = desync.new({}, { name = 'gate' }) gate:async(function() desync.sleep(0.5) end)
+            for i = 1, 3 do gate:async(function() end) end
+            :stats
+
+            """
+        let result = try HostProcess.run(["-i", "-t", "1"], input: input)
+        for field in ["threads: 1 alive", "idle", "jobs run: ", "by waiting callers", "jobs run by kind: sync ",
+                      "async ", "objects with queued work: 1 (", "longest queue: "] {
+            #expect(result.stdout.contains(field), "\(field)")
+        }
+        #expect(result.stdout.contains(/longest queue: [34] jobs on gate/))
     }
 }

@@ -71,17 +71,51 @@ struct TerminalTests {
         #expect(history.contains(marker))
     }
 
-    @Test(.disabled("needs runtime interrupt: LuaRuntime.interrupt() is a placeholder"))
-    func controlCInterruptsABlockingSync() throws {
+    @Test func controlCInterruptsABlockingSync() throws {
         let terminal = try TerminalSession()
         try terminal.waitForPrompt()
-        // An object whose job never ends, then a sync on it: the host blocks outside Lua code.
-        try terminal.type("local o = desync.new({}) o:async(function() while true do end end) o:sync(function() end)")
+        // The object sleeps in a job; the host's sync waits behind it, outside Lua code.
+        try terminal.type("obj = desync.new({}) obj:async(function() desync.sleep(30) end) obj:sync(function() end)")
         Thread.sleep(forTimeInterval: 0.5)
         try terminal.send("C-c")
         try terminal.waitFor("interrupted!") { $0.contains { $0.hasSuffix("interrupted!") } }
         try terminal.waitForPrompt()
         try terminal.type("'still alive'")
         try terminal.waitForLine("still alive")
+        try terminal.waitForPrompt()
+    }
+
+    @Test func controlCInterruptsABlockedWait() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        try terminal.type("f = desync.new({}):future(function() desync.sleep(30) end) f:wait()")
+        Thread.sleep(forTimeInterval: 0.5)
+        try terminal.send("C-c")
+        try terminal.waitFor("interrupted!") { $0.contains { $0.hasSuffix("interrupted!") } }
+        try terminal.waitForPrompt()
+        // The interrupt was for that line only: the next blocking call waits as usual.
+        try terminal.type("desync.new({ n = 4 }):sync(function(data) return data.n end)")
+        try terminal.waitForLine("4")
+        try terminal.waitForPrompt()
+    }
+
+    @Test func asyncErrorsPrintAboveThePromptAndKeepTheLine() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        try terminal.type("desync.new({}, { name = 'late' }):async(function() desync.sleep(0.7) error('boom') end)")
+        try terminal.waitForPrompt()
+        try terminal.send("-l", "x = 1")  // typed, not entered, while the job still sleeps
+        try terminal.waitFor("the report above the partial line") { screen in
+            guard let report = screen.firstIndex(where: { $0.contains("desync: error in async job on late:") && $0.contains("boom") })
+            else { return false }
+            // The report (and its traceback) replaced the empty prompt; the prompt and the
+            // partial line were drawn again below it.
+            return screen.last == "> x = 1" && report == 2 && !screen.dropFirst(2).dropLast().contains("> x = 1")
+        }
+        try terminal.type("23")
+        try terminal.waitForPrompt()
+        try terminal.type("x")
+        try terminal.waitForLine("123")
+        try terminal.waitForPrompt()
     }
 }
