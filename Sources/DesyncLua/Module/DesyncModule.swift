@@ -13,6 +13,7 @@ enum DesyncModule {
         precondition(lua_checkstack(L, 10) != 0, "desync: no Lua stack to install the module")
         installMetatable(LuaObject.luaTypeName, methods: ObjectMethods.all, tostring: ObjectMethods.tostring, in: L)
         installMetatable(LuaFuture.luaTypeName, methods: FutureMethods.all, tostring: FutureMethods.tostring, in: L)
+        installMetatable(LuaStream.luaTypeName, methods: StreamMethods.all, tostring: StreamMethods.tostring, in: L)
 
         lua_createtable(L, 0, 12)
         LuaFunctions.register(ModuleFunctions.all, into: L)
@@ -22,6 +23,9 @@ enum DesyncModule {
         lua_rawset(L, -3)
         lua_pushstring(L, "trace")
         TraceFunctions.pushTable(onto: L)
+        lua_rawset(L, -3)
+        lua_pushstring(L, "stream")
+        StreamConstructor.pushTable(onto: L)
         lua_rawset(L, -3)
 
         // package.loaded.desync = module

@@ -13,20 +13,20 @@ enum FutureMethods {
     static let tostring: desync_swift_function = { L in
         LuaCall.run(L, "tostring") { call in
             let future = try call.shared(1, as: LuaFuture.self)
-            lua_pushstring(L, "desync.future: \(future.object.name) (\(future.future.status.rawValue))")
+            lua_pushstring(L, "desync.future: \(future.object.name) (\(future.status))")
             return 1
         }
     }
 
     static func done(_ call: LuaCall) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
-        lua_pushboolean(call.L, future.future.isDone ? 1 : 0)
+        lua_pushboolean(call.L, future.isDone ? 1 : 0)
         return 1
     }
 
     static func status(_ call: LuaCall) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
-        lua_pushstring(call.L, future.future.status.rawValue)
+        lua_pushstring(call.L, future.status)
         return 1
     }
 

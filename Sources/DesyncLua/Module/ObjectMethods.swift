@@ -10,7 +10,7 @@ enum ObjectMethods {
         ("try_sync", { L in LuaCall.run(L, "try_sync", method: true, trySync) }),
         ("pending", { L in LuaCall.run(L, "pending", method: true, pending) }),
         ("name", { L in LuaCall.run(L, "name", method: true, name) }),
-    ]
+    ] + PipeMethods.all
 
     static let tostring: desync_swift_function = { L in
         LuaCall.run(L, "tostring") { call in

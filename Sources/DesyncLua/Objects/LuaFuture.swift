@@ -7,28 +7,56 @@ public final class LuaFuture: LuaSharedObject {
     let future: DesyncFuture<LuaCargo>
     /// The object whose queue runs the job.
     let object: LuaObject
+    /// For `obj:pipe_in`'s future: the pipe it stands for. Such a future is not a job of its own:
+    /// it is not counted as outstanding, cannot be cancelled (close the input to stop the pipe),
+    /// and a wait with 0 pool threads runs the pipe.
+    let pipe: LuaPipe?
 
     init(_ future: DesyncFuture<LuaCargo>, object: LuaObject) {
         self.future = future
         self.object = object
+        pipe = nil
+    }
+
+    /// The future of `pipe_in`.
+    init(pipe: LuaPipe) {
+        future = pipe.completion!.future
+        object = pipe.object
+        self.pipe = pipe
     }
 
     /// Cancels the job if it has not started.
     func cancel() -> Bool {
-        guard future.cancel() else { return false }
+        guard pipe == nil, future.cancel() else { return false }
         object.runtime.jobEnded()
         return true
+    }
+
+    /// True once finished (a `pipe_in` future: once the pipe has finished).
+    var isDone: Bool {
+        if let completion = pipe?.completion { return completion.outcome != nil }
+        return future.isDone
+    }
+
+    /// The status name `f:status()` shows; a `pipe_in` future is "running" until its pipe ends.
+    var status: String {
+        guard let completion = pipe?.completion else { return future.status.rawValue }
+        switch completion.outcome {
+        case nil: return "running"
+        case .success?: return "done"
+        case .failure?: return "failed"
+        }
     }
 
     /// Waits for the outcome; nil when `timeout` (seconds) passes first. With `interruptible`,
     /// Ctrl-C stops the wait with "interrupted!".
     func wait(timeout: Double?, interruptible: Bool) throws(LuaError) -> Result<LuaCargo, any Error>? {
-        if let outcome = future.outcome { return outcome }
+        if let outcome { return outcome }
         if object.isRunningHere {
             throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
         }
         let deadline = timeout.map { ContinuousClock.now + .nanoseconds(Int64(($0 * 1e9).rounded(.up))) }
-        guard interruptible else {
+        guard interruptible || pipe != nil else {
             if let deadline {
                 guard future.isDone || waitUntil(deadline) else { return nil }
                 return future.outcome
@@ -36,19 +64,30 @@ public final class LuaFuture: LuaSharedObject {
             return future.result
         }
         while true {
+            if let pipe, pipe.object.runtime.scheduler.maxThreads == 0, pipe.drive(budget: StreamDriving.depth),
+               let outcome {
+                return outcome
+            }
             var slice = ContinuousClock.now + .milliseconds(50)
             if let deadline, deadline < slice { slice = deadline }
             let finished = waitUntil(slice)
-            if object.runtime.takeInterrupt() {
+            if interruptible, object.runtime.takeInterrupt() {
                 throw LuaError(message: "interrupted!", withPosition: false)
             }
-            if finished { return future.outcome }
+            if finished, let outcome { return outcome }
             if let deadline, ContinuousClock.now >= deadline { return nil }
         }
     }
 
+    /// The outcome if finished.
+    private var outcome: Result<LuaCargo, any Error>? {
+        if let completion = pipe?.completion { return completion.outcome }
+        return future.outcome
+    }
+
     private func waitUntil(_ deadline: ContinuousClock.Instant) -> Bool {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        return (try? future.wait(timeout: max(remaining, .zero))) != nil || future.isDone
+        let remaining = max(ContinuousClock.now.duration(to: deadline), .zero)
+        if let completion = pipe?.completion { return completion.wait(timeout: remaining) }
+        return (try? future.wait(timeout: remaining)) != nil || future.isDone
     }
 }

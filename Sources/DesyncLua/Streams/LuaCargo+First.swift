@@ -1,0 +1,12 @@
+extension LuaCargo {
+    /// A cargo of the first value alone; nil when there is none or it is nil (which a stream
+    /// cannot carry). The graph is kept whole: tables only the other values reach come along, and are
+    /// built and dropped again in the target (cheap next to a copy of the graph without them).
+    var firstValue: LuaCargo? {
+        guard let first = graph.roots.first else { return nil }
+        if case .luaNil = first { return nil }
+        var graph = graph
+        graph.roots = [first]
+        return LuaCargo(graph: graph)
+    }
+}

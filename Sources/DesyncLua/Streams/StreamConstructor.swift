@@ -1,0 +1,92 @@
+import CLua
+
+/// `desync.stream`: callable to make a stream, with a `from` field.
+///
+/// It is a table whose metatable's `__call` is a Swift function, so that `desync.stream(8)` and
+/// `desync.stream.from{...}` both read naturally. `__call` gets the table as its first argument,
+/// so it reports arguments the way methods do (the table is "self" and the first real argument
+/// is #1).
+enum StreamConstructor {
+    /// Pushes the `desync.stream` table.
+    static func pushTable(onto L: OpaquePointer) {
+        precondition(lua_checkstack(L, 6) != 0, "desync: no Lua stack for desync.stream")
+        lua_createtable(L, 0, 1)
+        lua_pushstring(L, "from")
+        LuaFunctions.push(fromFunction, onto: L)
+        lua_rawset(L, -3)
+        lua_createtable(L, 0, 1)
+        lua_pushstring(L, "__call")
+        LuaFunctions.push(callFunction, onto: L)
+        lua_rawset(L, -3)
+        lua_setmetatable(L, -2)
+    }
+
+    private static let callFunction: desync_swift_function = { L in
+        LuaCall.run(L, "stream", method: true, make)
+    }
+
+    private static let fromFunction: desync_swift_function = { L in
+        LuaCall.run(L, "from", from)
+    }
+
+    /// `desync.stream([capacity])`: unbounded without a capacity.
+    static func make(_ call: LuaCall) throws -> Int32 {
+        var capacity: Int?
+        if lua_type(call.L, 2) > LUA_TNIL {
+            let value = try call.integer(2)
+            guard value >= 1 else { throw call.argumentError(2, "capacity must be 1 or more") }
+            capacity = value
+        }
+        lua_settop(call.L, 0)
+        LuaProxy.push(LuaStream(capacity: capacity), onto: call.L)
+        return 1
+    }
+
+    /// `desync.stream.from(list)`: the items `list[1]`, `list[2]`, ... up to the first nil;
+    /// `desync.stream.from(fn)`: the values of `fn()` called until it returns nil. Either way the
+    /// stream is unbounded and already closed: receivers get the items, then nil.
+    static func from(_ call: LuaCall) throws -> Int32 {
+        let L = call.L
+        let stream = LuaStream(capacity: nil)
+        switch lua_type(L, 1) {
+        case LUA_TTABLE:
+            var index: lua_Integer = 1
+            while lua_rawgeti(L, 1, index) != LUA_TNIL {
+                try put(call, into: stream, naming: "item", number: Int(index))
+                index += 1
+            }
+        case LUA_TFUNCTION:
+            var number = 1
+            while true {
+                lua_pushvalue(L, 1)
+                guard desync_pcall(L, 0, 1, 0) == LUA_OK else { throw raisedError(call) }
+                if lua_type(L, -1) == LUA_TNIL { break }
+                try put(call, into: stream, naming: "value", number: number)
+                number += 1
+            }
+        default:
+            throw call.typeError(1, expected: "table or function")
+        }
+        stream.close()
+        lua_settop(L, 0)
+        LuaProxy.push(stream, onto: L)
+        return 1
+    }
+
+    /// Captures the value on top of the stack, pops it and sends it (an unbounded stream never
+    /// waits).
+    private static func put(_ call: LuaCall, into stream: LuaStream, naming: String, number: Int) throws {
+        let item = try call.capture(from: lua_gettop(call.L), count: 1, naming: naming, firstNumber: number)
+        desync_pop(call.L, 1)
+        _ = try? stream.channel.trySend(item)
+    }
+
+    /// The iterator's error, on top of the stack, to be raised again as it is.
+    private static func raisedError(_ call: LuaCall) -> any Error {
+        let L = call.L
+        switch LuaCargo.capture(from: L, first: lua_gettop(L), count: 1) {
+        case .success(let value): return LuaRaisedValue(value: value)
+        case .failure: return LuaError(message: describeError(at: -1, in: L), withPosition: false)
+        }
+    }
+}

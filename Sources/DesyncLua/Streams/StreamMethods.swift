@@ -1,0 +1,88 @@
+import CLua
+
+/// `s:send`, `s:receive`, ... : the methods of `desync.stream`.
+enum StreamMethods {
+    static let all: [(String, desync_swift_function)] = [
+        ("send", { L in LuaCall.run(L, "send", method: true, send) }),
+        ("receive", { L in LuaCall.run(L, "receive", method: true, receive) }),
+        ("close", { L in LuaCall.run(L, "close", method: true, close) }),
+        ("closed", { L in LuaCall.run(L, "closed", method: true, closed) }),
+        ("iter", { L in LuaCall.run(L, "iter", method: true, iter) }),
+    ]
+
+    static let tostring: desync_swift_function = { L in
+        LuaCall.run(L, "tostring") { call in
+            lua_pushstring(L, try call.shared(1, as: LuaStream.self).description)
+            return 1
+        }
+    }
+
+    /// `s:send(v)`: exactly one value, not nil; waits while the stream is full.
+    static func send(_ call: LuaCall) throws -> Int32 {
+        let stream = try call.shared(1, as: LuaStream.self)
+        guard call.count >= 2 else { throw call.argumentError(2, "value expected, got no value") }
+        guard lua_type(call.L, 2) != LUA_TNIL else { throw call.argumentError(2, "nil cannot be sent") }
+        guard call.count == 2 else {
+            throw call.argumentError(3, "no value expected: a stream item is one value (send a table)")
+        }
+        let item = try call.capture(from: 2, count: 1)
+        try StreamWait(runtime: try call.context.runtime, isHost: try call.context.isHost).send(item, to: stream)
+        return 0
+    }
+
+    /// `s:receive([seconds])`: the next value; nil once closed and drained; nil, "timeout".
+    static func receive(_ call: LuaCall) throws -> Int32 {
+        let stream = try call.shared(1, as: LuaStream.self)
+        let timeout = try call.optionalNumber(2)
+        if let timeout, !(timeout >= 0) {
+            throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
+        }
+        return try receive(from: stream, timeout: timeout, call)
+    }
+
+    private static func receive(from stream: LuaStream, timeout: Double?, _ call: LuaCall) throws -> Int32 {
+        let context = try call.context
+        let wait = StreamWait(runtime: context.runtime, isHost: context.isHost)
+        switch try wait.receive(from: stream, timeout: timeout) {
+        case .item(let item):
+            return try call.returnValues(item)
+        case .closed:
+            lua_settop(call.L, 0)
+            lua_pushnil(call.L)
+            return 1
+        case .timeout:
+            lua_settop(call.L, 0)
+            lua_pushnil(call.L)
+            lua_pushstring(call.L, "timeout")
+            return 2
+        }
+    }
+
+    static func close(_ call: LuaCall) throws -> Int32 {
+        try call.shared(1, as: LuaStream.self).close()
+        return 0
+    }
+
+    static func closed(_ call: LuaCall) throws -> Int32 {
+        lua_pushboolean(call.L, try call.shared(1, as: LuaStream.self).isClosed ? 1 : 0)
+        return 1
+    }
+
+    /// `for v in s:iter() do ... end`: receives until the stream is closed and drained.
+    static func iter(_ call: LuaCall) throws -> Int32 {
+        _ = try call.shared(1, as: LuaStream.self)
+        lua_settop(call.L, 1)
+        LuaFunctions.push(next, onto: call.L)
+        desync_insert(call.L, 1)
+        return 2
+    }
+
+    /// The iterator `iter` returns: called as `next(s, previous)`, it ignores `previous` (which a
+    /// receive would take for a timeout) and waits for the next value.
+    private static let next: desync_swift_function = { L in
+        LuaCall.run(L, "iter") { call in
+            let stream = try call.shared(1, as: LuaStream.self)
+            return try receive(from: stream, timeout: nil, call)
+        }
+    }
+}
