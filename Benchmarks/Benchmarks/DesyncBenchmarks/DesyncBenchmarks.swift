@@ -73,6 +73,19 @@ func syncOnIdleObject() {
         benchmark.stopMeasurement()
     }
 
+    // The cost of tracing on (issue 7); the row above has tracing compiled in and off.
+    Benchmark(name(workload, "Desync.sync, tracing on"), configuration: configuration) { benchmark in
+        let pool = Scheduler(maxThreads: 2)
+        let object = Desync(0, scheduler: pool)
+        pool.tracing.start()
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(object.sync { value in value &+= index; return value })
+        }
+        benchmark.stopMeasurement()
+        blackHole(pool.tracing.stop().count)
+    }
+
     Benchmark(name(workload, "DispatchQueue.sync"), configuration: configuration) { benchmark in
         let queue = DispatchQueue(label: "bench.sync")
         let counter = Counter()
@@ -116,6 +129,19 @@ func asyncOnOneObject() {
         }
         blackHole(object.sync { $0 })
         benchmark.stopMeasurement()
+    }
+
+    Benchmark(name(workload, "Desync.async, tracing on"), configuration: configuration) { benchmark in
+        let pool = Scheduler()
+        let object = Desync(0, scheduler: pool)
+        pool.tracing.start()
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            object.async { value in value &+= index }
+        }
+        blackHole(object.sync { $0 })
+        benchmark.stopMeasurement()
+        blackHole(pool.tracing.stop().count)
     }
 
     Benchmark(name(workload, "DispatchQueue.async"), configuration: configuration) { benchmark in
