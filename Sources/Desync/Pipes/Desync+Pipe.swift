@@ -30,19 +30,11 @@ extension Desync {
         let source = PipeSource(sequence)
         let feeder = Task {
             var count = 0
-            var failure: (any Error)?
             // A credit is taken before each pull and given back when its result is consumed, so
             // pulled minus consumed never exceeds `backpressure`. Acquiring fails once the pipe
             // is terminated.
             while await credits.acquire() {
-                let item: S.Element?
-                do {
-                    item = try await source.next()
-                } catch {
-                    failure = error
-                    item = nil
-                }
-                guard let item else { break }
+                guard let item = await source.next() else { break }
                 count += 1
                 queue.submit(Job(gate: nil, kind: .pipe) { value in
                     // The consumer is gone: skip the work nobody can see.
@@ -50,7 +42,7 @@ extension Desync {
                     output.push(job(&value, item))
                 })
             }
-            output.sourceEnded(count: count, error: failure)
+            output.sourceEnded(count: count, error: source.failure)
         }
         output.setFeeder(feeder)
         return DesyncPipe(handle: PipeConsumerHandle(output))

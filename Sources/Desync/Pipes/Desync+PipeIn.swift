@@ -31,17 +31,9 @@ extension Desync {
         let source = PipeSource(sequence)
         Task {
             guard future.start() else { return }
-            var failure: (any Error)?
             // A credit is taken before each pull and given back when the item's job has run.
             while await credits.acquire() {
-                let item: S.Element?
-                do {
-                    item = try await source.next()
-                } catch {
-                    failure = error
-                    item = nil
-                }
-                guard let item else {
+                guard let item = await source.next() else {
                     credits.release()
                     break
                 }
@@ -54,7 +46,7 @@ extension Desync {
             // Nobody closes these credits or cancels this task, so this returns once every
             // submitted job has run.
             _ = await credits.waitForAll()
-            future.finish(failure.map { .failure($0) } ?? .success(()))
+            future.finish(source.failure.map { .failure($0) } ?? .success(()))
             driver.progressed()
         }
         return future

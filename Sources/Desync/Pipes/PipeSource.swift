@@ -9,8 +9,18 @@ final class PipeSource<Element> {
         pull = { try await iterator.next() }
     }
 
-    /// The next item; nil at the end. Called by one task, one call at a time.
-    func next() async throws -> Element? {
-        try await pull()
+    /// The error the sequence threw, which ended it; nil while it goes on or if it just ended.
+    private(set) var failure: (any Error)?
+
+    /// The next item; nil at the end, or once the sequence has thrown (see `failure`). Called by
+    /// one task, one call at a time.
+    func next() async -> Element? {
+        guard failure == nil else { return nil }
+        do {
+            return try await pull()
+        } catch {
+            failure = error
+            return nil
+        }
     }
 }
