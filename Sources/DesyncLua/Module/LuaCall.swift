@@ -5,6 +5,9 @@ struct LuaError: Error {
     let message: String
     /// Prefix the message with the calling Lua code's `chunk:line:`, as `luaL_error` does.
     var withPosition = true
+
+    /// Ctrl-C stopped a wait, as `lua` reports it: no position.
+    static let interrupted = LuaError(message: "interrupted!", withPosition: false)
 }
 
 /// A raised value other than a string message (a job's error table, say), already captured.

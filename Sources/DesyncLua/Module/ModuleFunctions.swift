@@ -72,7 +72,7 @@ enum ModuleFunctions {
             usleep(UInt32(whole) * 1_000_000 + UInt32(attoseconds / 1_000_000_000_000))
             guard context.runtime.isOnHostThread else { continue }
             if context.isHost {
-                if context.runtime.takeInterrupt() { throw LuaError(message: "interrupted!", withPosition: false) }
+                try context.runtime.throwIfInterrupted()
             } else if context.runtime.interruptRequested.load(ordering: .relaxed) {
                 // A job the host runs while it waits: cut the sleep short and leave the interrupt
                 // for the host's wait, which raises it in the host's code.

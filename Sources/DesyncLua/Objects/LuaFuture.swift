@@ -71,9 +71,7 @@ public final class LuaFuture: LuaSharedObject {
             var slice = ContinuousClock.now + .milliseconds(50)
             if let deadline, deadline < slice { slice = deadline }
             let finished = waitUntil(slice)
-            if interruptible, object.runtime.takeInterrupt() {
-                throw LuaError(message: "interrupted!", withPosition: false)
-            }
+            if interruptible { try object.runtime.throwIfInterrupted() }
             if finished, let outcome { return outcome }
             if let deadline, ContinuousClock.now >= deadline { return nil }
         }

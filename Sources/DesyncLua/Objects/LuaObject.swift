@@ -36,7 +36,7 @@ public final class LuaObject: LuaSharedObject {
             // Checked even when the job finished: it may have finished early because of Ctrl-C.
             if runtime.takeInterrupt() {
                 future.cancel()
-                throw LuaError(message: "interrupted!", withPosition: false)
+                throw .interrupted
             }
             if let outcome { return outcome }
         }

@@ -58,6 +58,11 @@ final class RuntimeCore: Sendable {
     func takeInterrupt() -> Bool {
         interruptRequested.exchange(false, ordering: .relaxed)
     }
+
+    /// Takes a pending interrupt and raises it as "interrupted!".
+    func throwIfInterrupted() throws(LuaError) {
+        if takeInterrupt() { throw .interrupted }
+    }
 }
 
 /// Weak references to every object made in the runtime, compacted as objects go away.

@@ -64,9 +64,9 @@ struct StreamWait {
     /// (on its thread) stops too but leaves the interrupt for the host's own wait to raise.
     private func checkInterrupt() throws(LuaError) {
         if isHost {
-            if runtime.takeInterrupt() { throw LuaError(message: "interrupted!", withPosition: false) }
+            try runtime.throwIfInterrupted()
         } else if runtime.isOnHostThread, runtime.interruptRequested.load(ordering: .relaxed) {
-            throw LuaError(message: "interrupted!", withPosition: false)
+            throw .interrupted
         }
     }
 
