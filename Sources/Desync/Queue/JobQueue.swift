@@ -231,9 +231,10 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     }
 
     /// Runs jobs as the queue's owner until `limit` jobs ran, `gate` opened, the queue emptied,
-    /// or the next job must wait for a gate; then gives the queue up. Jobs are taken all at once
-    /// (`QueueState.takeAll`), so the lock is taken once per batch, not once per job, and those
-    /// not run are given back to the front of the queue.
+    /// or the next job must wait for a gate; then gives the queue up. Jobs are taken in batches
+    /// of at most what the turn may still run (`QueueState.take`), so the lock is taken once per
+    /// batch, not once per job; those not run (the waiting caller's own job came early, or a gate
+    /// is closed) are given back to the front of the queue.
     private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool, batch: inout Deque<Job>) {
         var counts = JobCounts()
         var mostTaken = 0
@@ -245,7 +246,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         let tracer = self.tracer
         while counts.total < limit, !(stop?.isDone ?? false) {
             transition { state in
-                state.takeAll(into: &batch)
+                state.take(upTo: limit - counts.total, into: &batch)
                 inHand.store(batch.count, ordering: .relaxed)
             }
             mostTaken = max(mostTaken, batch.count)

@@ -119,21 +119,30 @@ struct QueueState: Sendable {
         ownerEnteredInline = true
     }
 
-    /// The owner takes every queued job at once, by swapping its empty `batch` with `jobs`:
-    /// constant time under the lock however many jobs wait, so submitters are not held up, and
-    /// `jobs` gets the batch's storage back for the next submissions.
-    mutating func takeAll(into batch: inout Deque<Job>) {
+    /// The owner takes up to `limit` queued jobs, oldest first. Taking them all is a swap of the
+    /// empty `batch` with `jobs` (constant time under the lock however many wait, and `jobs` gets
+    /// the batch's storage back for the next submissions); a partial take moves `limit` jobs, so
+    /// a turn never takes more than it may run and has nothing to give back.
+    mutating func take(upTo limit: Int, into batch: inout Deque<Job>) {
         precondition(batch.isEmpty, "desync: taking jobs into a batch that is not empty")
-        swap(&jobs, &batch)
+        if jobs.count <= limit {
+            swap(&jobs, &batch)
+            return
+        }
+        for _ in 0..<limit {
+            batch.append(jobs.removeFirst())
+        }
     }
 
     /// The owner gives back jobs it took and did not run; they go back to the front, in order.
+    /// Jobs are moved, never copied, and only the shorter side moves: a long backlog given back
+    /// behind a few new submissions costs as much as those few.
     mutating func giveBack(_ untaken: inout Deque<Job>) {
-        if jobs.isEmpty {
-            swap(&jobs, &untaken)
+        if untaken.count <= jobs.count {
+            while let job = untaken.popLast() { jobs.prepend(job) }
         } else {
-            jobs.prepend(contentsOf: untaken)
-            untaken.removeAll(keepingCapacity: true)
+            while let job = jobs.popFirst() { untaken.append(job) }
+            swap(&jobs, &untaken)
         }
     }
 

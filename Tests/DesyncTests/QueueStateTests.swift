@@ -1,0 +1,57 @@
+import DequeModule
+import Synchronization
+import Testing
+
+@testable import Desync
+
+/// The queue's batch moves, checked on the state machine itself: what a turn takes and what it
+/// gives back must come out in submission order whichever side of `giveBack` is longer.
+@Suite("QueueState takes and gives back jobs in order")
+struct QueueStateTests {
+    /// A job that appends `number` to `log` when run.
+    private static func job(_ number: Int, log: LogBox) -> Job {
+        Job(gate: nil, kind: .async, body: { (_: inout Int) in log.append(number) })
+    }
+
+    /// Runs every job of `jobs` in order and returns what they logged.
+    private static func run(_ jobs: inout Deque<Job>, log: LogBox) -> [Int] {
+        var value = 0
+        while let job = jobs.popFirst() {
+            withUnsafeMutablePointer(to: &value) { job.body.run(on: UnsafeMutableRawPointer($0)) }
+        }
+        return log.take()
+    }
+
+    @Test("take(upTo:) takes the oldest jobs and leaves the rest queued", arguments: [0, 1, 5, 10, 11])
+    func partialTake(limit: Int) {
+        let log = LogBox()
+        var state = QueueState()
+        for number in 0..<10 { _ = state.submit(Self.job(number, log: log)) }
+        var batch = Deque<Job>()
+        state.take(upTo: limit, into: &batch)
+        #expect(batch.count == min(limit, 10))
+        #expect(state.queued == 10 - min(limit, 10))
+        #expect(Self.run(&batch, log: log) == Array(0..<min(limit, 10)))
+    }
+
+    @Test("giveBack puts untaken jobs before newer ones", arguments: [(3, 0), (3, 1), (3, 7), (7, 3), (100, 2), (2, 100)])
+    func giveBackOrder(untakenCount: Int, newerCount: Int) {
+        let log = LogBox()
+        var state = QueueState()
+        for number in 0..<untakenCount { _ = state.submit(Self.job(number, log: log)) }
+        var batch = Deque<Job>()
+        state.take(upTo: .max, into: &batch)
+        for number in untakenCount..<(untakenCount + newerCount) { _ = state.submit(Self.job(number, log: log)) }
+        state.giveBack(&batch)
+        #expect(batch.isEmpty)
+        state.take(upTo: .max, into: &batch)
+        #expect(Self.run(&batch, log: log) == Array(0..<(untakenCount + newerCount)))
+    }
+}
+
+/// A log the test jobs can write from a `@Sendable` closure.
+private final class LogBox: Sendable {
+    private let numbers = Mutex<[Int]>([])
+    func append(_ number: Int) { numbers.withLock { $0.append(number) } }
+    func take() -> [Int] { numbers.withLock { log in defer { log = [] }; return log } }
+}
