@@ -62,6 +62,16 @@ static inline void desync_pushswiftfunction(lua_State *L, desync_swift_function 
     lua_pushcclosure(L, desync_trampoline, nup + 1);
 }
 
+/// The message handler of every desync job: a string error gets the job's traceback appended, as
+/// `lua` does; other error values (tables) pass through unchanged. A plain C function, so pushing
+/// it allocates nothing: it is pushed once per job.
+static inline int desync_traceback_handler(lua_State *L) {
+    if (lua_type(L, 1) != LUA_TSTRING) return 1;
+    luaL_traceback(L, L, lua_tostring(L, 1), 1);
+    return 1;
+}
+static inline void desync_pushtraceback(lua_State *L) { lua_pushcfunction(L, desync_traceback_handler); }
+
 /// Swift aborts when memory runs out; so does every Lua state of desync. A Lua allocation that
 /// cannot fail is what lets Swift push values without a protected call: the only errors left in
 /// the raw API are memory errors.

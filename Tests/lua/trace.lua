@@ -27,9 +27,9 @@ for _, threads in ipairs({ 2, 0 }) do
   end
   assert(table.concat(kinds.first, ",") == "async,future,sync", table.concat(kinds.first, ","))
   assert(table.concat(kinds.second, ",") == "async,async,sync", table.concat(kinds.second, ","))
-  -- the timeline names both objects
+  -- the timeline names both objects (letters go by first start, which the pool may swap)
   local picture = desync.trace.timeline(40)
-  assert(picture:find("A = first", 1, true) and picture:find("B = second", 1, true), picture)
+  assert(picture:find("[AB] = first") and picture:find("[AB] = second"), picture)
   assert(picture:find("idle", 1, true))
 end
 desync.scheduler.set_max_threads(2)

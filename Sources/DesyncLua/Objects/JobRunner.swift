@@ -14,7 +14,7 @@ enum JobRunner {
         guard lua_checkstack(L, needed) != 0 else {
             return .failure(failure(in: L, "too many arguments for a desync job"))
         }
-        LuaFunctions.push(tracebackHandler, onto: L)
+        desync_pushtraceback(L)
         let handler = lua_gettop(L)
         let pushed = call.push(onto: L)
         lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(dataRef))
@@ -45,15 +45,5 @@ enum JobRunner {
         defer { desync_pop(L, 1) }
         let cargo = (try? LuaCargo.capture(from: L, first: -1, count: 1).get()) ?? LuaCargo()
         return LuaJobError(value: cargo, text: message)
-    }
-
-    /// The message handler: appends the job's traceback to string errors, as `lua` does; other
-    /// error values (tables) pass through unchanged so they come back as themselves.
-    static let tracebackHandler: desync_swift_function = { L in
-        let L = L!
-        guard lua_type(L, 1) == LUA_TSTRING else { return 1 }
-        let message = lua_tolstring(L, 1, nil)
-        luaL_traceback(L, L, message, 1)
-        return 1
     }
 }

@@ -58,7 +58,7 @@ public final class LuaRuntime {
         let L = hostState
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        LuaFunctions.push(JobRunner.tracebackHandler, onto: L)
+        desync_pushtraceback(L)
         guard luaL_loadbufferx(L, source, source.utf8.count, name, "t") == LUA_OK,
               desync_pcall(L, 0, 0, top + 1) == LUA_OK
         else { return describeError(at: -1, in: L) }

@@ -1,16 +1,19 @@
 import CLua
 
-/// Lua functions cross as bytecode: dumped once per closure in the source, loaded in the target.
+/// Lua functions cross as bytecode: dumped once per closure in the source, loaded in the target
+/// (once per closure when it has nothing to bind).
 enum LuaBytecode {
-    /// The bytecode of the Lua function at absolute `index`, with debug information kept so
+    /// The code of the Lua function at absolute `index`, dumped with debug information kept so
     /// tracebacks and upvalue names survive. `cache` is the absolute index of the state's
-    /// `LuaRegistryTable.dumpedBytecode`; a closure already dumped is not dumped again.
-    static func dump(functionAt index: Int32, cache: Int32, in L: OpaquePointer) -> [UInt8] {
+    /// `LuaRegistryTable.dumpedBytecode`, where each closure's code is kept (in a userdata that
+    /// holds a reference to it): a closure already dumped is not dumped again, and the same
+    /// `LuaFunctionCode` comes back.
+    static func code(ofFunctionAt index: Int32, cache: Int32, in L: OpaquePointer) -> LuaFunctionCode {
         lua_pushvalue(L, index)
-        if lua_rawget(L, cache) == LUA_TSTRING {
-            let bytes = LuaBytes.read(at: -1, in: L)
+        lua_rawget(L, cache)
+        if let code = LuaProxy.object(at: -1, in: L) as? LuaFunctionCode {
             desync_pop(L, 1)
-            return bytes
+            return code
         }
         desync_pop(L, 1)
 
@@ -20,11 +23,12 @@ enum LuaBytecode {
             _ = lua_dump(L, appendDumpedBytes, buffer, 0)
         }
         desync_pop(L, 1)
+        let code = LuaFunctionCode(bytecode: bytes)
 
         lua_pushvalue(L, index)
-        LuaBytes.push(bytes, onto: L)
+        LuaProxy.push(code, onto: L)
         lua_rawset(L, cache)
-        return bytes
+        return code
     }
 
     /// Pushes a fresh closure loaded from `bytecode`. As with any `lua_load`, a first upvalue is
@@ -39,21 +43,22 @@ enum LuaBytecode {
         precondition(status == LUA_OK, "desync: transferred bytecode did not load")
     }
 
-    /// Pushes the closure for `bytecode` that this state keeps for reuse, loading it on first
-    /// use. Only for functions that need no binding (`LuaCargoFunction.needsNoBinding`).
-    /// `cache` is the absolute index of the state's `LuaRegistryTable.loadedFunctions`.
-    static func pushReusable(_ bytecode: [UInt8], cache: Int32, onto L: OpaquePointer) {
-        LuaBytes.push(bytecode, onto: L)
-        lua_pushvalue(L, -1)
-        if lua_rawget(L, cache) == LUA_TFUNCTION {
+    /// Pushes the closure for `code` that this state keeps for reuse, loading it on first use.
+    /// Only for functions that need no binding (`LuaCargoFunction.needsNoBinding`): such a closure
+    /// carries no state of its own, so handing out one loaded copy every time is the same as
+    /// loading a fresh one, and keeps one identity per source closure. The cache is the state's
+    /// `LuaRegistryTable.loadedFunctions`, keyed by `code.id`.
+    static func pushReusable(_ code: LuaFunctionCode, onto L: OpaquePointer) {
+        LuaRegistryTable.push(.loadedFunctions, onto: L)
+        if lua_rawgeti(L, -1, lua_Integer(code.id)) == LUA_TFUNCTION {
             desync_remove(L, -2)
             return
         }
         desync_pop(L, 1)
-        load(bytecode, onto: L)
+        load(code.bytecode, onto: L)
         lua_pushvalue(L, -1)
-        desync_insert(L, -3)
-        lua_rawset(L, cache)
+        lua_rawseti(L, -3, lua_Integer(code.id))
+        desync_remove(L, -2)
     }
 }
 

@@ -19,18 +19,25 @@ struct LuaCargoCapture {
     /// Upvalue cells already captured, by `lua_upvalueid`, so closures sharing a cell share it in
     /// the target too.
     private var cellByUpvalueID: [UnsafeMutableRawPointer: Int] = [:]
-    /// Absolute stack slots of the bookkeeping tables, pushed only once a node is found: a
-    /// transfer of plain numbers and strings never creates them.
-    private var bookkeeping: (nodeOfObject: Int32, objectOfNode: Int32)?
-    private var globalsSlot: Int32 = 0
-    private var dumpCacheSlot: Int32 = 0
-    /// Reserved when the bookkeeping is pushed and filled on first use (a table replaces the nil
-    /// there), so building them mid-walk never leaves a slot above the walk's own values.
-    /// Module table -> its name in `package.loaded`, built once per capture.
-    private var moduleNamesSlot: Int32 = 0
+    /// Absolute stack slots of the capture's bookkeeping, pushed together the first time a value
+    /// needs any of them (a transfer of plain numbers and strings never does): the state's globals
+    /// and dump cache, then places for tables made only once needed (a nil until then, so
+    /// making one mid-walk never leaves a slot above the walk's own values).
+    private var slots: Slots?
+    private struct Slots {
+        var globals: Int32
+        var dumpCache: Int32
+        /// Table or function -> its node index; nil until the first node.
+        var nodeOfObject: Int32
+        /// Node index + 1 -> table or function; nil until the first node.
+        var objectOfNode: Int32
+        /// Module table -> its name in `package.loaded`, built once per capture.
+        var moduleNames: Int32
+        /// The state's `LuaRegistryTable.swiftFunctions`, or nil when the state has none.
+        var swiftFunctions: Int32
+    }
+    private var nodeTablesMade = false
     private var moduleNamesBuilt = false
-    /// The state's `LuaRegistryTable.swiftFunctions`, or nil when the state has none.
-    private var swiftFunctionsSlot: Int32 = 0
     private var swiftFunctionsLooked = false
     /// Module name -> index in `graph.modules`, so each module appears once.
     private var moduleByName: [[UInt8]: Int] = [:]
@@ -52,10 +59,10 @@ struct LuaCargoCapture {
 
     /// Walks every node found and not yet walked, each of which may find more.
     mutating func walkPendingNodes() throws(LuaCargoRefusal) {
-        guard let bookkeeping else { return }
+        guard let slots, nodeTablesMade else { return }
         while graph.nodes.count < discoveredCount {
             let node = graph.nodes.count
-            lua_rawgeti(L, bookkeeping.objectOfNode, lua_Integer(node + 1))
+            lua_rawgeti(L, slots.objectOfNode, lua_Integer(node + 1))
             let index = lua_gettop(L)
             if lua_type(L, index) == LUA_TTABLE {
                 graph.nodes.append(.table(try walkTable(at: index, node: node)))
@@ -91,8 +98,7 @@ struct LuaCargoCapture {
         case LUA_TSTRING:
             return .string(LuaBytes.read(at: index, in: L))
         case LUA_TTABLE:
-            _ = pushBookkeepingIfNeeded()
-            if lua_rawequal(L, index, globalsSlot) != 0 {
+            if lua_rawequal(L, index, pushSlotsIfNeeded().globals) != 0 {
                 return .globals
             }
             if let module = module(at: index, origin: origin) {
@@ -101,13 +107,13 @@ struct LuaCargoCapture {
             return .table(node: nodeIndex(of: index, origin: origin))
         case LUA_TFUNCTION:
             if lua_iscfunction(L, index) == 0 {
+                if let code = reusableCode(ofFunctionAt: index) { return .reusableFunction(code) }
                 return .function(node: nodeIndex(of: index, origin: origin))
             }
             if lua_getupvalue(L, index, 1) == nil {
                 return .cFunction(LuaCFunctionPointer(function: lua_tocfunction(L, index)))
             }
             desync_pop(L, 1)
-            _ = pushBookkeepingIfNeeded()
             if isSwiftFunction(at: index) {
                 return .function(node: nodeIndex(of: index, origin: origin))
             }
@@ -126,9 +132,27 @@ struct LuaCargoCapture {
         }
     }
 
+    /// The code of the Lua function at absolute `index` when it has nothing to bind: no
+    /// upvalues, or just an `_ENV` that is the globals, which is how `lua_load` binds a first
+    /// upvalue. Such a closure carries no state of its own, so it crosses as its code alone and
+    /// needs no node; nil for any other function.
+    private mutating func reusableCode(ofFunctionAt index: Int32) -> LuaFunctionCode? {
+        let slots = pushSlotsIfNeeded()
+        if let name = lua_getupvalue(L, index, 1) {
+            let isGlobalEnvironment = String(cString: name) == "_ENV" && lua_rawequal(L, -1, slots.globals) != 0
+            desync_pop(L, 1)
+            guard isGlobalEnvironment else { return nil }
+            if lua_getupvalue(L, index, 2) != nil {
+                desync_pop(L, 1)
+                return nil
+            }
+        }
+        return LuaBytecode.code(ofFunctionAt: index, cache: slots.dumpCache, in: L)
+    }
+
     /// The node of the table or Lua function at absolute `index`, registering it when new.
     private mutating func nodeIndex(of index: Int32, origin: LuaCargoOrigin) -> Int {
-        let slots = pushBookkeepingIfNeeded()
+        let slots = nodeTables()
         lua_pushvalue(L, index)
         if lua_rawget(L, slots.nodeOfObject) == LUA_TNUMBER {
             let known = Int(lua_tointegerx(L, -1, nil))
@@ -148,22 +172,30 @@ struct LuaCargoCapture {
         return node
     }
 
-    private mutating func pushBookkeepingIfNeeded() -> (nodeOfObject: Int32, objectOfNode: Int32) {
-        if let bookkeeping { return bookkeeping }
-        lua_createtable(L, 0, 0)
-        let nodeOfObject = lua_gettop(L)
-        lua_createtable(L, 0, 0)
-        let objectOfNode = lua_gettop(L)
+    private mutating func pushSlotsIfNeeded() -> Slots {
+        if let slots { return slots }
         lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        globalsSlot = lua_gettop(L)
+        let globals = lua_gettop(L)
         LuaRegistryTable.push(.dumpedBytecode, onto: L)
-        dumpCacheSlot = lua_gettop(L)
-        lua_pushnil(L)
-        moduleNamesSlot = lua_gettop(L)
-        lua_pushnil(L)
-        swiftFunctionsSlot = lua_gettop(L)
-        bookkeeping = (nodeOfObject, objectOfNode)
-        return (nodeOfObject, objectOfNode)
+        for _ in 0..<4 { lua_pushnil(L) }
+        let made = Slots(
+            globals: globals, dumpCache: globals + 1, nodeOfObject: globals + 2, objectOfNode: globals + 3,
+            moduleNames: globals + 4, swiftFunctions: globals + 5)
+        slots = made
+        return made
+    }
+
+    /// The slots, with the node tables made (in their reserved places) on first use.
+    private mutating func nodeTables() -> Slots {
+        let slots = pushSlotsIfNeeded()
+        if !nodeTablesMade {
+            nodeTablesMade = true
+            lua_createtable(L, 0, 0)
+            desync_replace(L, slots.nodeOfObject)
+            lua_createtable(L, 0, 0)
+            desync_replace(L, slots.objectOfNode)
+        }
+        return slots
     }
 
     /// The index in `graph.modules` of the table at `index` when it is `package.loaded[name]`.
@@ -173,7 +205,7 @@ struct LuaCargoCapture {
             moduleNamesBuilt = true
         }
         lua_pushvalue(L, index)
-        guard lua_rawget(L, moduleNamesSlot) == LUA_TSTRING else {
+        guard lua_rawget(L, pushSlotsIfNeeded().moduleNames) == LUA_TSTRING else {
             desync_pop(L, 1)
             return nil
         }
@@ -214,19 +246,20 @@ struct LuaCargoCapture {
             }
         }
         lua_settop(L, names)
-        desync_replace(L, moduleNamesSlot)
+        desync_replace(L, pushSlotsIfNeeded().moduleNames)
     }
 
     /// Whether the C closure at `index` was made by `LuaSwiftFunction.push` in this state.
     private mutating func isSwiftFunction(at index: Int32) -> Bool {
+        let slots = pushSlotsIfNeeded()
         if !swiftFunctionsLooked {
             swiftFunctionsLooked = true
             if LuaRegistryTable.pushIfPresent(.swiftFunctions, onto: L) {
-                desync_replace(L, swiftFunctionsSlot)
+                desync_replace(L, slots.swiftFunctions)
             }
         }
-        guard lua_type(L, swiftFunctionsSlot) == LUA_TTABLE else { return false }
-        return LuaSwiftFunction.function(at: index, in: L, known: swiftFunctionsSlot) != nil
+        guard lua_type(L, slots.swiftFunctions) == LUA_TTABLE else { return false }
+        return LuaSwiftFunction.function(at: index, in: L, known: slots.swiftFunctions) != nil
     }
 
     private mutating func walkTable(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoTable {
@@ -254,13 +287,14 @@ struct LuaCargoCapture {
     }
 
     private mutating func walkFunction(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoFunction {
-        let bytecode = LuaBytecode.dump(functionAt: index, cache: dumpCacheSlot, in: L)
+        let slots = pushSlotsIfNeeded()
+        let code = LuaBytecode.code(ofFunctionAt: index, cache: slots.dumpCache, in: L)
         var upvalues: [LuaCargoUpvalue] = []
         var upvalue: Int32 = 1
         while let rawName = lua_getupvalue(L, index, upvalue) {
             let valueIndex = lua_gettop(L)
             let name = String(cString: rawName)
-            if name == "_ENV" && lua_rawequal(L, valueIndex, globalsSlot) != 0 {
+            if name == "_ENV" && lua_rawequal(L, valueIndex, slots.globals) != 0 {
                 upvalues.append(.targetGlobals)
             } else if let id = lua_upvalueid(L, index, upvalue), let cell = cellByUpvalueID[id] {
                 upvalues.append(.cell(cell))
@@ -275,13 +309,13 @@ struct LuaCargoCapture {
             desync_pop(L, 1)
             upvalue += 1
         }
-        return LuaCargoFunction(bytecode: bytecode, upvalues: upvalues)
+        return LuaCargoFunction(code: code, upvalues: upvalues)
     }
 
     /// A Swift function's node: its function pointer and its extra upvalues, 2...n.
     private mutating func walkSwiftFunction(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoSwiftFunction {
         // Capture only makes a node of a closure `isSwiftFunction` accepted.
-        guard let function = LuaSwiftFunction.function(at: index, in: L, known: swiftFunctionsSlot) else {
+        guard let function = LuaSwiftFunction.function(at: index, in: L, known: pushSlotsIfNeeded().swiftFunctions) else {
             preconditionFailure("desync: a Swift function node is not a Swift function")
         }
         var upvalues: [LuaCargoValue] = []

@@ -57,22 +57,12 @@ struct LuaCargoTable: Sendable {
     var metatable: Int?
 }
 
+/// A Lua function with upvalues to bind: loaded fresh in the target, its upvalues set there.
+/// (A function with nothing to bind is a `LuaCargoValue.reusableFunction` instead.)
 struct LuaCargoFunction: Sendable {
-    /// `lua_dump` output with debug information, loadable in any state of this liblua.
-    var bytecode: [UInt8]
+    var code: LuaFunctionCode
     /// One per upvalue of the closure, in upvalue order.
     var upvalues: [LuaCargoUpvalue]
-
-    /// True when loading alone yields the right closure: no upvalues, or just an `_ENV` bound to
-    /// globals, which is how `lua_load` binds a first upvalue. Such a closure carries no state of
-    /// its own, so the target may hand out one loaded copy many times.
-    var needsNoBinding: Bool {
-        switch upvalues.count {
-        case 0: true
-        case 1: upvalues[0] == .targetGlobals
-        default: false
-        }
-    }
 }
 
 enum LuaCargoUpvalue: Sendable, Equatable {

@@ -55,10 +55,8 @@ struct LuaCargoPush {
         createdSlot = lua_gettop(L)
         lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
         let globalsSlot = lua_gettop(L)
-        LuaRegistryTable.push(.loadedFunctions, onto: L)
-        let loadedSlot = lua_gettop(L)
 
-        createNodes(loadedFunctions: loadedSlot)
+        createNodes()
         fillNodes(globals: globalsSlot)
         setMetatables()
         for root in graph.roots { push(root) }
@@ -111,19 +109,13 @@ struct LuaCargoPush {
         return LuaTransferError(message: "\(path)module '\(name)' cannot be loaded in the target: \(reason)")
     }
 
-    private func createNodes(loadedFunctions: Int32) {
-        // Two distinct closures of one cargo stay distinct (they may be keys of one table), so the
-        // state's reusable closure serves only the first node with a given bytecode.
-        var reusedBytecode: Set<[UInt8]> = []
+    private func createNodes() {
         for (node, content) in graph.nodes.enumerated() {
             switch content {
             case .table(let table):
                 lua_createtable(L, table.arrayHint, table.hashHint)
-            case .function(let function)
-                where function.needsNoBinding && reusedBytecode.insert(function.bytecode).inserted:
-                LuaBytecode.pushReusable(function.bytecode, cache: loadedFunctions, onto: L)
             case .function(let function):
-                LuaBytecode.load(function.bytecode, onto: L)
+                LuaBytecode.load(function.code.bytecode, onto: L)
             case .swiftFunction(let function):
                 // Upvalues are set in `fillNodes`, once every node they may refer to exists.
                 let count = Int32(function.upvalues.count)
@@ -150,7 +142,6 @@ struct LuaCargoPush {
                 }
                 desync_pop(L, 1)
             case .function(let function):
-                guard !function.needsNoBinding else { continue }
                 pushCreated(node)
                 for (offset, upvalue) in function.upvalues.enumerated() {
                     let number = Int32(offset + 1)
@@ -205,6 +196,7 @@ struct LuaCargoPush {
         case .float(let value): lua_pushnumber(L, value)
         case .string(let bytes): LuaBytes.push(bytes, onto: L)
         case .table(let node), .function(let node): pushCreated(node)
+        case .reusableFunction(let code): LuaBytecode.pushReusable(code, onto: L)
         case .cFunction(let pointer): lua_pushcclosure(L, pointer.function, 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
         case .globals: lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))

@@ -13,6 +13,9 @@ enum LuaCargoValue: Sendable {
     case string([UInt8])
     case table(node: Int)
     case function(node: Int)
+    /// A Lua function with nothing to bind (no upvalues, or only an `_ENV` that is the globals):
+    /// the target's one closure for this code, loaded on first use (`LuaBytecode.pushReusable`).
+    case reusableFunction(LuaFunctionCode)
     case cFunction(LuaCFunctionPointer)
     /// The source's global table: the target's global table, never a copy.
     case globals

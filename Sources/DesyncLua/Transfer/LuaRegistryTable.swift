@@ -2,10 +2,11 @@ import CLua
 
 /// The weak bookkeeping tables that transfer keeps in each state's registry, created on first use.
 enum LuaRegistryTable {
-    /// Source side: Lua function -> its dumped bytecode. Weak keys, so caching a closure never
-    /// keeps it alive.
+    /// Source side: Lua function -> a userdata holding its `LuaFunctionCode`. Weak keys, so
+    /// caching a closure never keeps it alive (the userdata goes with it and lets the code go).
     case dumpedBytecode
-    /// Target side: bytecode -> the closure loaded from it, for functions with nothing to bind.
+    /// Target side: `LuaFunctionCode.id` -> the closure loaded from it, for functions with nothing
+    /// to bind.
     /// Weak values, so an unused closure is collected and simply loaded again next time.
     case loadedFunctions
     /// Proxy identity: the address of a shared object -> its proxy userdata in this state. Weak
