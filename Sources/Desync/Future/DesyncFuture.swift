@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// The handle of a job queued with ``Desync/future(_:)`` or ``Desync/after(_:_:)``.
 ///
@@ -41,6 +42,10 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// Set, under the lock, when the phase becomes finished or cancelled, and never cleared:
+    /// `isDone` is polled after every job a waiting caller runs, and a generic class's lock would
+    /// cost a type-metadata lookup on each poll.
+    private let done = Atomic<Bool>(false)
     /// The queue the job waits in, so that a blocking wait can run it.
     private let queue: any DrivableQueue
 
@@ -50,12 +55,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
 
     /// True once the job has finished, successfully or not, or was cancelled. Never blocks.
     public var isDone: Bool {
-        state.withLockedValue { state in
-            switch state.phase {
-            case .pending, .running: false
-            case .finished, .cancelled: true
-            }
-        }
+        done.load(ordering: .acquiring)
     }
 
     /// Where the job is now. Never blocks.
@@ -125,6 +125,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         let wakeList: WakeList? = state.withLockedValue { state in
             guard case .pending = state.phase else { return nil }
             state.phase = .cancelled
+            done.store(true, ordering: .releasing)
             return state.wakeList.take()
         }
         guard let wakeList else { return false }
@@ -144,6 +145,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     func finish(_ result: Result<Success, any Error>) {
         state.withLockedValue { state in
             state.phase = .finished(result)
+            done.store(true, ordering: .releasing)
             return state.wakeList.take()
         }.wakeAll()
     }

@@ -31,6 +31,23 @@ enum LuaBytecode {
         return code
     }
 
+    /// Whether the Lua function at absolute `index` has nothing to bind: no upvalues, or just an
+    /// `_ENV` that is the globals, which is how `lua_load` binds a first upvalue. Such a closure
+    /// carries no state of its own, so it crosses as its code alone (`pushReusable`). Needs 2
+    /// free stack slots; leaves the stack as it was.
+    static func hasNothingToBind(functionAt index: Int32, in L: OpaquePointer) -> Bool {
+        guard let name = lua_getupvalue(L, index, 1) else { return true }
+        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        let isGlobalEnvironment = lua_rawequal(L, -1, -2) != 0 && String(cString: name) == "_ENV"
+        desync_pop(L, 2)
+        guard isGlobalEnvironment else { return false }
+        if lua_getupvalue(L, index, 2) != nil {
+            desync_pop(L, 1)
+            return false
+        }
+        return true
+    }
+
     /// Pushes a fresh closure loaded from `bytecode`. As with any `lua_load`, a first upvalue is
     /// bound to the target's globals and the others are nil until the caller sets them.
     static func load(_ bytecode: [UInt8], onto L: OpaquePointer) {

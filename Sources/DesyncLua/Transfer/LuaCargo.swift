@@ -62,7 +62,10 @@ public struct LuaCargo: Sendable {
         guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0 else {
             return .failure(LuaTransferError(message: "no Lua stack space to capture values"))
         }
-        var capture = LuaCargoCapture(from: L)
+        if let values = LuaFlatCapture.values(from: L, first: first, count: max(count, 0)) {
+            return .success(LuaCargo(graph: LuaCargoGraph(roots: values)))
+        }
+        var capture = LuaCargoCapture(from: L, rootCount: Int(max(count, 0)))
         defer { lua_settop(L, top) }
         do {
             for offset in 0..<max(count, 0) {
@@ -82,6 +85,14 @@ public struct LuaCargo: Sendable {
     /// `pushChecked(onto:)` where that must be reported.
     @discardableResult
     public func push(onto L: OpaquePointer) -> Int32 {
+        if graph.nodes.isEmpty && graph.modules.isEmpty {
+            let count = Int32(graph.roots.count)
+            precondition(
+                lua_checkstack(L, count + LuaCargoPush.stackNeed) != 0,
+                "desync: no Lua stack space for \(count) transferred values")
+            for root in graph.roots { LuaCargoPush.pushFlat(root, onto: L) }
+            return count
+        }
         var push = LuaCargoPush(graph: graph, onto: L)
         // Not strict: module failures are nil values, never a failure.
         return (try? push.pushAll(strict: false).get()) ?? 0

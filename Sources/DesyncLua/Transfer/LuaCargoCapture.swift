@@ -47,8 +47,10 @@ struct LuaCargoCapture {
     /// Stack slots the walk needs at most, on top of where it starts.
     static let stackNeed: Int32 = 24
 
-    init(from L: OpaquePointer) {
+    /// `rootCount`: how many top-level values will be captured, so their array is allocated once.
+    init(from L: OpaquePointer, rootCount: Int) {
         self.L = L
+        graph.roots.reserveCapacity(rootCount)
     }
 
     /// Captures the value at absolute `index` as a top-level value, then everything it reaches.
@@ -132,21 +134,11 @@ struct LuaCargoCapture {
         }
     }
 
-    /// The code of the Lua function at absolute `index` when it has nothing to bind: no
-    /// upvalues, or just an `_ENV` that is the globals, which is how `lua_load` binds a first
-    /// upvalue. Such a closure carries no state of its own, so it crosses as its code alone and
-    /// needs no node; nil for any other function.
+    /// The code of the Lua function at absolute `index` when it has nothing to bind
+    /// (`LuaBytecode.hasNothingToBind`): it crosses as its code alone and needs no node.
     private mutating func reusableCode(ofFunctionAt index: Int32) -> LuaFunctionCode? {
         let slots = pushSlotsIfNeeded()
-        if let name = lua_getupvalue(L, index, 1) {
-            let isGlobalEnvironment = String(cString: name) == "_ENV" && lua_rawequal(L, -1, slots.globals) != 0
-            desync_pop(L, 1)
-            guard isGlobalEnvironment else { return nil }
-            if lua_getupvalue(L, index, 2) != nil {
-                desync_pop(L, 1)
-                return nil
-            }
-        }
+        guard LuaBytecode.hasNothingToBind(functionAt: index, in: L) else { return nil }
         return LuaBytecode.code(ofFunctionAt: index, cache: slots.dumpCache, in: L)
     }
 

@@ -190,17 +190,25 @@ struct LuaCargoPush {
 
     private func push(_ value: LuaCargoValue) {
         switch value {
+        case .table(let node), .function(let node): pushCreated(node)
+        case .module(let module): lua_rawgeti(L, modulesSlot, lua_Integer(module + 1))
+        default: Self.pushFlat(value, onto: L)
+        }
+    }
+
+    /// Pushes a value that refers to no node and no module (what `LuaFlatCapture` makes).
+    static func pushFlat(_ value: LuaCargoValue, onto L: OpaquePointer) {
+        switch value {
         case .luaNil: lua_pushnil(L)
         case .boolean(let value): lua_pushboolean(L, value ? 1 : 0)
         case .integer(let value): lua_pushinteger(L, value)
         case .float(let value): lua_pushnumber(L, value)
         case .string(let bytes): LuaBytes.push(bytes, onto: L)
-        case .table(let node), .function(let node): pushCreated(node)
         case .reusableFunction(let code): LuaBytecode.pushReusable(code, onto: L)
         case .cFunction(let pointer): lua_pushcclosure(L, pointer.function, 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
         case .globals: lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        case .module(let module): lua_rawgeti(L, modulesSlot, lua_Integer(module + 1))
+        case .table, .function, .module: preconditionFailure("desync: a node or module value pushed without its graph")
         }
     }
 }
