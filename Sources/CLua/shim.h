@@ -89,6 +89,8 @@ static inline void *desync_lua_alloc(void *ud, void *ptr, size_t osize, size_t n
 static inline lua_State *desync_newstate(void) {
     lua_State *L = luaL_newstate();
     if (L == NULL) return NULL;
+    /* Lua leaves the main thread's extra space uninitialised; desync reads it as "no context". */
+    *(void **)lua_getextraspace(L) = NULL;
     lua_setallocf(L, desync_lua_alloc, NULL);
     luaL_openlibs(L);
     return L;

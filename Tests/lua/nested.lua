@@ -24,3 +24,15 @@ assert(a:sync(function() return desync.self() end) == a)
 local d = require "desync"
 local made = a:sync(function() return d.new({ k = 1 }) end)
 assert(made:sync(function(x) return x.k end) == 1)
+-- a finalizer in an object's state that runs while the state closes (the object is gone by
+-- then) finds no object: desync.self() is nil there, never a dangling object
+do
+  local doomed = desync.new({})
+  doomed:sync(function(data)
+    setmetatable(data, { __gc = function() _G.closing_self = desync.self() end })
+  end)
+  assert(doomed:sync(function() return desync.self() end) == doomed)
+end
+for _ = 1, 4 do collectgarbage() end
+local survivor = desync.new({})
+assert(survivor:sync(function() return desync.self() end) == survivor)

@@ -9,6 +9,8 @@ public final class LuaObject: LuaSharedObject {
     /// The name given to `desync.new`, or `#<number>`.
     public let name: String
     let runtime: RuntimeCore
+    /// What the runtime's registry of live objects refers to (weakly) while this object lives.
+    let presence: LiveObject
 
     init(value: LuaCargo, name: String?, runtime: RuntimeCore) {
         let number = runtime.nextObjectID()
@@ -16,6 +18,7 @@ public final class LuaObject: LuaSharedObject {
         self.runtime = runtime
         desync = Desync(
             ObjectState(initialValue: value, runtime: runtime), label: self.name, scheduler: runtime.scheduler)
+        presence = LiveObject(desync: desync, name: self.name)
     }
 
     /// Jobs queued and not finished.

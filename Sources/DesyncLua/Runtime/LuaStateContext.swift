@@ -4,12 +4,18 @@ import CLua
 /// which object. Kept in the state's extra space, so every call from Lua finds it in O(1).
 final class LuaStateContext {
     let runtime: RuntimeCore
-    /// The object whose state this is; nil for the host (the script's own state). Weak: the object
-    /// owns its state, not the other way round.
-    weak var object: LuaObject?
+    /// The object whose state this is; nil for the host (the script's own state).
+    ///
+    /// Not retained: the object owns its state, not the other way round. Not weak either: a weak
+    /// reference would slow down every retain and release of the object (see `LiveObject`). Lua
+    /// code runs in an object's state only inside the object's jobs and pipes, which hold the
+    /// object, and while the state closes, when `StatePreparation.close` has set this to nil.
+    unowned(unsafe) var object: LuaObject?
     let isHost: Bool
     /// A number unique within the runtime, naming this state as the owner of an `on_error` handler.
     let id: Int
+    /// Functions this state sent lately, for transfer.
+    let recentFunctionCodes = RecentFunctionCodes()
 
     private init(runtime: RuntimeCore, object: LuaObject?, isHost: Bool) {
         self.runtime = runtime

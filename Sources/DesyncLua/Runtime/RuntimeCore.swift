@@ -44,10 +44,10 @@ final class RuntimeCore: Sendable {
     }
 
     func register(_ object: LuaObject) {
-        objects.withLockedValue { $0.add(object) }
+        objects.withLockedValue { $0.add(object.presence) }
     }
 
-    var liveObjects: [LuaObject] {
+    var liveObjects: [LiveObject] {
         objects.withLockedValue { $0.live() }
     }
 
@@ -65,16 +65,17 @@ final class RuntimeCore: Sendable {
     }
 }
 
-/// Weak references to every object made in the runtime, compacted as objects go away.
+/// Weak references to every object made in the runtime (to their `LiveObject`), compacted as
+/// objects go away.
 struct ObjectRegistry: Sendable {
     private struct Entry: Sendable {
-        weak var object: LuaObject?
+        weak var object: LiveObject?
     }
 
     private var entries: [Entry] = []
     private var compactAt = 64
 
-    mutating func add(_ object: LuaObject) {
+    mutating func add(_ object: LiveObject) {
         entries.append(Entry(object: object))
         if entries.count >= compactAt {
             entries.removeAll { $0.object == nil }
@@ -82,7 +83,7 @@ struct ObjectRegistry: Sendable {
         }
     }
 
-    func live() -> [LuaObject] {
+    func live() -> [LiveObject] {
         entries.compactMap(\.object)
     }
 }

@@ -18,6 +18,8 @@ enum StatePreparation {
     /// may still look it up).
     static func close(_ L: OpaquePointer) {
         let context = desync_extraspace(L).pointee
+        // Finalizers run by lua_close may call desync.self() after the object is gone.
+        LuaStateContext.of(L)?.object = nil
         lua_close(L)
         if let context { Unmanaged<LuaStateContext>.fromOpaque(context).release() }
     }

@@ -4,11 +4,30 @@ import CLua
 /// (once per closure when it has nothing to bind).
 enum LuaBytecode {
     /// The code of the Lua function at absolute `index`, dumped with debug information kept so
-    /// tracebacks and upvalue names survive. `cache` is the absolute index of the state's
-    /// `LuaRegistryTable.dumpedBytecode`, where each closure's code is kept (in a userdata that
-    /// holds a reference to it): a closure already dumped is not dumped again, and the same
-    /// `LuaFunctionCode` comes back.
-    static func code(ofFunctionAt index: Int32, cache: Int32, in L: OpaquePointer) -> LuaFunctionCode {
+    /// tracebacks and upvalue names survive. Each closure is dumped once: its code is kept in the
+    /// state's `LuaRegistryTable.dumpedBytecode` (in a userdata that holds a reference to it), and
+    /// the same `LuaFunctionCode` comes back every time.
+    ///
+    /// - Parameters:
+    ///   - cache: the absolute index of the dump cache table, or 0 when it is not on the stack
+    ///     yet; then it is pushed (and `cache` set) only if the code is not found without it.
+    ///   - reusable: the function has nothing to bind (`hasNothingToBind`), so the state's
+    ///     `RecentFunctionCodes` may find it by address and remember it.
+    static func code(
+        ofFunctionAt index: Int32, cache: inout Int32, reusable: Bool, in L: OpaquePointer
+    ) -> LuaFunctionCode {
+        let recent = reusable ? LuaStateContext.of(L)?.recentFunctionCodes : nil
+        if let code = recent?.code(ofFunctionAt: index, in: L) { return code }
+        if cache == 0 {
+            LuaRegistryTable.push(.dumpedBytecode, onto: L)
+            cache = lua_gettop(L)
+        }
+        let code = code(ofFunctionAt: index, dumpCache: cache, in: L)
+        recent?.remember(code, forFunctionAt: index, in: L)
+        return code
+    }
+
+    private static func code(ofFunctionAt index: Int32, dumpCache cache: Int32, in L: OpaquePointer) -> LuaFunctionCode {
         lua_pushvalue(L, index)
         lua_rawget(L, cache)
         if let code = LuaProxy.object(at: -1, in: L) as? LuaFunctionCode {

@@ -137,9 +137,9 @@ struct LuaCargoCapture {
     /// The code of the Lua function at absolute `index` when it has nothing to bind
     /// (`LuaBytecode.hasNothingToBind`): it crosses as its code alone and needs no node.
     private mutating func reusableCode(ofFunctionAt index: Int32) -> LuaFunctionCode? {
-        let slots = pushSlotsIfNeeded()
+        var dumpCache = pushSlotsIfNeeded().dumpCache
         guard LuaBytecode.hasNothingToBind(functionAt: index, in: L) else { return nil }
-        return LuaBytecode.code(ofFunctionAt: index, cache: slots.dumpCache, in: L)
+        return LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L)
     }
 
     /// The node of the table or Lua function at absolute `index`, registering it when new.
@@ -280,7 +280,8 @@ struct LuaCargoCapture {
 
     private mutating func walkFunction(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoFunction {
         let slots = pushSlotsIfNeeded()
-        let code = LuaBytecode.code(ofFunctionAt: index, cache: slots.dumpCache, in: L)
+        var dumpCache = slots.dumpCache
+        let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: false, in: L)
         var upvalues: [LuaCargoUpvalue] = []
         var upvalue: Int32 = 1
         while let rawName = lua_getupvalue(L, index, upvalue) {

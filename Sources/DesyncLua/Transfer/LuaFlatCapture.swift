@@ -29,11 +29,8 @@ enum LuaFlatCapture {
                 guard lua_iscfunction(L, index) == 0, LuaBytecode.hasNothingToBind(functionAt: index, in: L) else {
                     return nil
                 }
-                if dumpCache == 0 {
-                    LuaRegistryTable.push(.dumpedBytecode, onto: L)
-                    dumpCache = lua_gettop(L)
-                }
-                values.append(.reusableFunction(LuaBytecode.code(ofFunctionAt: index, cache: dumpCache, in: L)))
+                values.append(.reusableFunction(
+                    LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L)))
             case LUA_TUSERDATA:
                 guard let object = LuaProxy.object(at: index, in: L) else { return nil }
                 values.append(.shared(object))

@@ -1,0 +1,52 @@
+import CLua
+
+/// The codes of the last few functions with nothing to bind that one state sent, found by the
+/// closure's address alone: `for i = 1, n do obj:async(add, i) end` sends `add` n times, and
+/// the dump cache's table lookup cost more than the rest of the capture.
+///
+/// An address identifies a closure only while that closure lives, so each entry keeps its closure
+/// alive in a registry table, slot for slot: no other object can take the address while the
+/// entry stands. Only closures with nothing to bind are kept (no upvalues but `_ENV`), so holding
+/// one a little longer keeps nothing else alive.
+final class RecentFunctionCodes {
+    private static let capacity = 8
+
+    private struct Entry {
+        var closure: UnsafeRawPointer?
+        var code: LuaFunctionCode?
+    }
+
+    // Unchecked: a state's context is used only by the thread that runs the state, one call at a
+    // time, and the dynamic exclusivity check costs more than the lookup.
+    @exclusivity(unchecked) private var entries = [Entry](repeating: Entry(), count: capacity)
+    /// Registry reference of the table whose slot i holds entry i's closure; 0 until first use.
+    @exclusivity(unchecked) private var keepAliveRef: Int32 = 0
+
+    private static func slot(of closure: UnsafeRawPointer) -> Int {
+        // Lua objects are 16-byte aligned at least: the low bits carry nothing.
+        (Int(bitPattern: closure) >> 4) & (capacity - 1)
+    }
+
+    /// The code remembered for the closure at `index`, if any.
+    func code(ofFunctionAt index: Int32, in L: OpaquePointer) -> LuaFunctionCode? {
+        guard let closure = lua_topointer(L, index) else { return nil }
+        let entry = entries[Self.slot(of: closure)]
+        return entry.closure == closure ? entry.code : nil
+    }
+
+    /// Remembers `code` for the closure at absolute `index`, replacing whatever had its slot.
+    /// Needs 2 free stack slots.
+    func remember(_ code: LuaFunctionCode, forFunctionAt index: Int32, in L: OpaquePointer) {
+        guard let closure = lua_topointer(L, index) else { return }
+        if keepAliveRef == 0 {
+            lua_createtable(L, Int32(Self.capacity), 0)
+            keepAliveRef = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)
+        }
+        let slot = Self.slot(of: closure)
+        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(keepAliveRef))
+        lua_pushvalue(L, index)
+        lua_rawseti(L, -2, lua_Integer(slot + 1))
+        desync_pop(L, 1)
+        entries[slot] = Entry(closure: closure, code: code)
+    }
+}
