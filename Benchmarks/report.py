@@ -40,6 +40,16 @@ TIME_TARGETS = {
 SPEEDUPS = {
     ("lua 4 CPU-bound jobs", "desync-lua 4 objects"): ("desync-lua 1 object", 1.85, "speed-up over 1 object >= 1.85x"),
     ("lua 4 CPU-bound jobs", "luv new_work, 4 at once"): ("luv new_work, 1 at a time", None, "speed-up over 1 at a time"),
+    ("lua 4 CPU-bound jobs", "4 lua5.4 processes at once (hardware ceiling)"):
+        ("1 lua5.4 process, 4 jobs in a row", None, "speed-up over 1 process"),
+}
+# The speed-up the machine itself allows, measured in the same run: workload -> (its parallel row
+# in SPEEDUPS, a short label). Independent processes share nothing but the hardware, so theirs is
+# about the most the machine gives, and on a shared VM it can be well under 1x per core; the
+# workload's speed-up targets show it next to their own, so a missed target can be judged against
+# what was possible in that run.
+CEILINGS = {
+    "lua 4 CPU-bound jobs": ("4 lua5.4 processes at once (hardware ceiling)", "4 processes"),
 }
 # Each workload's reference row; by default, its first "Desync" row.
 REFERENCES = {
@@ -169,14 +179,27 @@ def format_count(value):
     return f"{value:.3f}".rstrip("0").rstrip(".") if value < 10 else f"{value:.1f}"
 
 
+def rank(workload, name):
+    """A row's place in its workload: desync's reference, Desync rows, peers, then the hardware
+    ceiling's two rows (a yardstick for the others, not a competitor)."""
+    if name == REFERENCES.get(workload):
+        return 0
+    if workload in CEILINGS:
+        parallel = CEILINGS[workload][0]
+        if name in (parallel, SPEEDUPS[(workload, parallel)][0]):
+            return 3
+    return 1 if name.startswith("Desync") else 2
+
+
 def order_key(rows):
-    """Workloads in WORKLOADS' order; in each, desync first, then the peers alphabetically."""
+    """Workloads in WORKLOADS' order; in each, desync first, then the peers alphabetically, then
+    the hardware ceiling (a yardstick for the others, not a competitor)."""
     seen = {workload for workload, _ in rows}
     workloads = [w for w in WORKLOADS if w in seen] + sorted(seen - set(WORKLOADS))
     ordered = []
     for workload in workloads:
         names = sorted(name for w, name in rows if w == workload)
-        names.sort(key=lambda name: 0 if name == REFERENCES.get(workload) else 1 if name.startswith("Desync") else 2)
+        names.sort(key=lambda name: rank(workload, name))
         # Each serial row of SPEEDUPS right after its parallel row.
         for (speedup_workload, parallel), (serial, _, _) in SPEEDUPS.items():
             if speedup_workload == workload and parallel in names and serial in names:
@@ -184,6 +207,23 @@ def order_key(rows):
                 names.insert(names.index(parallel) + 1, serial)
         ordered += [(workload, name) for name in names]
     return ordered
+
+
+def speedup(rows, workload, parallel):
+    """SPEEDUPS' serial row's median over the `parallel` row's, or None when one is missing."""
+    serial = SPEEDUPS[(workload, parallel)][0]
+    parallel_time = rows.get((workload, parallel), {}).get("wallClock")
+    serial_time = rows.get((workload, serial), {}).get("wallClock")
+    return serial_time / parallel_time if parallel_time and serial_time else None
+
+
+def ceiling(rows, workload):
+    """The workload's hardware ceiling in this run, as "4 processes: 1.55x", or "" without one."""
+    if workload not in CEILINGS:
+        return ""
+    parallel, label = CEILINGS[workload]
+    value = speedup(rows, workload, parallel)
+    return f"{label}: {value:.2f}x" if value else ""
 
 
 def table(rows, other=None, other_name=None):
@@ -216,14 +256,16 @@ def table(rows, other=None, other_name=None):
             if not met:
                 missed.append(f"{workload} {name}: {text}, measured {format_time(time)}")
         if (workload, name) in SPEEDUPS and time:
-            serial, minimum, text = SPEEDUPS[(workload, name)]
-            serial_time = rows.get((workload, serial), {}).get("wallClock")
-            if serial_time:
-                speedup = serial_time / time
-                verdict = "" if minimum is None else ": met" if speedup >= minimum else ": **missed**"
-                target += ("; " if target else "") + f"{text}{verdict} ({speedup:.2f}x)"
-                if minimum is not None and speedup < minimum:
-                    missed.append(f"{workload} {name}: {text}, measured {speedup:.2f}x")
+            _, minimum, text = SPEEDUPS[(workload, name)]
+            value = speedup(rows, workload, name)
+            if value:
+                verdict = "" if minimum is None else ": met" if value >= minimum else ": **missed**"
+                # A target's speed-up comes with what the machine allowed in the same run.
+                limit = ceiling(rows, workload) if minimum is not None else ""
+                measured = f"{value:.2f}x" + (f"; {limit}" if limit else "")
+                target += ("; " if target else "") + f"{text}{verdict} ({measured})"
+                if minimum is not None and value < minimum:
+                    missed.append(f"{workload} {name}: {text}, measured {value:.2f}x" + (f" ({limit})" if limit else ""))
         allocations = metrics.get("mallocCountTotal")
         if name.startswith("Desync") and "async" in name and allocations is not None:
             met = allocations <= ALLOCATION_TARGET + 0.01
