@@ -137,7 +137,7 @@ enum SchedulerFunctions {
         set("objects", objects.count)
         let queues = objects.map { ($0.name, $0.pending) }.filter { $0.1 > 0 }
         set("objects_with_work", queues.count)
-        set("jobs_pending", runtime.outstandingJobs.load(ordering: .relaxed))
+        set("jobs_pending", queues.reduce(0) { $0 + $1.1 })
         if let longest = queues.max(by: { $0.1 < $1.1 }) {
             set("longest_queue", longest.1)
             lua_pushstring(L, "longest_queue_object")

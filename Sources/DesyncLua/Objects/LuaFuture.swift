@@ -27,9 +27,7 @@ public final class LuaFuture: LuaSharedObject {
 
     /// Cancels the job if it has not started.
     func cancel() -> Bool {
-        guard pipe == nil, future.cancel() else { return false }
-        object.runtime.jobEnded()
-        return true
+        pipe == nil && future.cancel()
     }
 
     /// True once finished (a `pipe_in` future: once the pipe has finished).

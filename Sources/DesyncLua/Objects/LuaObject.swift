@@ -52,9 +52,7 @@ public final class LuaObject: LuaSharedObject {
     }
 
     func async(_ call: LuaCargo) {
-        runtime.jobSubmitted()
         desync.async { state in
-            defer { self.runtime.jobEnded() }
             if case .failure(let error) = state.run(call, for: self) {
                 self.runtime.errors.report(error, on: self)
             }
@@ -62,20 +60,14 @@ public final class LuaObject: LuaSharedObject {
     }
 
     func future(_ call: LuaCargo) -> LuaFuture {
-        runtime.jobSubmitted()
-        let future = desync.future { state throws -> LuaCargo in
-            defer { self.runtime.jobEnded() }
-            return try state.run(call, for: self).get()
-        }
+        let future = desync.future { state throws -> LuaCargo in try state.run(call, for: self).get() }
         return LuaFuture(future, object: self)
     }
 
     /// Runs `call` with the results of `first` once it is done; a failed `first` fails this one
     /// with the same error, without calling the function.
     func after(_ first: LuaFuture, _ call: LuaCargo) -> LuaFuture {
-        runtime.jobSubmitted()
         let future = desync.after(first.future) { state, outcome throws -> LuaCargo in
-            defer { self.runtime.jobEnded() }
             let results = try outcome.get()
             return try state.run(call, extra: results, for: self).get()
         }

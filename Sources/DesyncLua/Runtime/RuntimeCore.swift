@@ -12,8 +12,6 @@ final class RuntimeCore: Sendable {
     let scheduler: Scheduler
     let errors = ErrorReports()
     let trace: TraceLog
-    /// Jobs submitted and not yet finished or cancelled, over every object.
-    let outstandingJobs = Atomic<Int>(0)
     /// Set by Ctrl-C; the host's next blocking wait (or call into desync) raises "interrupted!".
     let interruptRequested = Atomic<Bool>(false)
     private let stateIDs = Atomic<Int>(0)
@@ -51,8 +49,13 @@ final class RuntimeCore: Sendable {
         objects.withLockedValue { $0.live() }
     }
 
-    func jobSubmitted() { outstandingJobs.add(1, ordering: .relaxed) }
-    func jobEnded() { outstandingJobs.subtract(1, ordering: .relaxed) }
+    /// Jobs queued and not finished, over every object. Summed on demand rather than counted per
+    /// job: a counter shared by every job's submitter and runner cost a contended cache line per
+    /// job. Objects with queued work are alive (their jobs hold them), so none is missed.
+    var outstandingJobs: Int {
+        liveObjects.reduce(0) { $0 + $1.pending }
+    }
+
 
     /// Takes a pending interrupt, if any.
     func takeInterrupt() -> Bool {

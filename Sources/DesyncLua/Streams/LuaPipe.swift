@@ -85,13 +85,11 @@ final class LuaPipe: Sendable {
             return true
         }
         guard go else { return }
-        runtime.jobSubmitted()
         _ = object.desync.future(as: .pipe) { value in self.drain(&value) }
     }
 
     /// The body of a drain job.
     private func drain(_ value: inout ObjectState) {
-        defer { runtime.jobEnded() }
         var taken = 0
         while true {
             guard flushHeld() else { return }

@@ -31,19 +31,50 @@ import CLua
 /// print(count)                                 --> 0; return the value instead
 /// ```
 public struct LuaCargo: Sendable {
-    let graph: LuaCargoGraph
+    /// The values: a graph in general, but up to two flat values (what `LuaFlatCapture` makes)
+    /// are held inline, so that the everyday job (`obj:async(fn, i)`, a job's `return n`)
+    /// allocates nothing for its cargo.
+    enum Storage: Sendable {
+        case none
+        case one(LuaCargoValue)
+        case two(LuaCargoValue, LuaCargoValue)
+        case graph(LuaCargoGraph)
+    }
+
+    let storage: Storage
 
     init(graph: LuaCargoGraph) {
-        self.graph = graph
+        storage = .graph(graph)
+    }
+
+    init(storage: Storage) {
+        self.storage = storage
     }
 
     /// A cargo of no values.
     public init() {
-        graph = LuaCargoGraph()
+        storage = .none
     }
 
     /// How many top-level values the cargo holds.
-    public var count: Int { graph.roots.count }
+    public var count: Int {
+        switch storage {
+        case .none: 0
+        case .one: 1
+        case .two: 2
+        case .graph(let graph): graph.roots.count
+        }
+    }
+
+    /// The cargo as a graph, whatever its storage.
+    var graph: LuaCargoGraph {
+        switch storage {
+        case .none: LuaCargoGraph()
+        case .one(let value): LuaCargoGraph(roots: [value])
+        case .two(let first, let second): LuaCargoGraph(roots: [first, second])
+        case .graph(let graph): graph
+        }
+    }
 
     /// Captures `count` values of the stack of `L`, from absolute index `first` on.
     ///
@@ -62,8 +93,8 @@ public struct LuaCargo: Sendable {
         guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0 else {
             return .failure(LuaTransferError(message: "no Lua stack space to capture values"))
         }
-        if let values = LuaFlatCapture.values(from: L, first: first, count: max(count, 0)) {
-            return .success(LuaCargo(graph: LuaCargoGraph(roots: values)))
+        if let storage = LuaFlatCapture.storage(from: L, first: first, count: max(count, 0)) {
+            return .success(LuaCargo(storage: storage))
         }
         var capture = LuaCargoCapture(from: L, rootCount: Int(max(count, 0)))
         defer { lua_settop(L, top) }
@@ -85,11 +116,25 @@ public struct LuaCargo: Sendable {
     /// `pushChecked(onto:)` where that must be reported.
     @discardableResult
     public func push(onto L: OpaquePointer) -> Int32 {
+        let graph: LuaCargoGraph
+        switch storage {
+        case .none:
+            return 0
+        case .one(let value):
+            checkStack(for: 1, in: L)
+            LuaCargoPush.pushFlat(value, onto: L)
+            return 1
+        case .two(let first, let second):
+            checkStack(for: 2, in: L)
+            LuaCargoPush.pushFlat(first, onto: L)
+            LuaCargoPush.pushFlat(second, onto: L)
+            return 2
+        case .graph(let whole):
+            graph = whole
+        }
         if graph.nodes.isEmpty && graph.modules.isEmpty {
             let count = Int32(graph.roots.count)
-            precondition(
-                lua_checkstack(L, count + LuaCargoPush.stackNeed) != 0,
-                "desync: no Lua stack space for \(count) transferred values")
+            checkStack(for: count, in: L)
             for root in graph.roots { LuaCargoPush.pushFlat(root, onto: L) }
             return count
         }
@@ -106,7 +151,14 @@ public struct LuaCargo: Sendable {
     /// Never raises: `require` runs under `lua_pcall`; everything else only allocates, and
     /// desync's allocator aborts rather than fail.
     public func pushChecked(onto L: OpaquePointer) -> Result<Int32, LuaTransferError> {
+        guard case .graph(let graph) = storage, !graph.modules.isEmpty else { return .success(push(onto: L)) }
         var push = LuaCargoPush(graph: graph, onto: L)
         return push.pushAll(strict: true)
+    }
+
+    private func checkStack(for count: Int32, in L: OpaquePointer) {
+        precondition(
+            lua_checkstack(L, count + LuaCargoPush.stackNeed) != 0,
+            "desync: no Lua stack space for \(count) transferred values")
     }
 }

@@ -5,39 +5,57 @@ import CLua
 /// with nothing to bind, the cargo is just its list of values, and building the walk's
 /// bookkeeping (tables in the source state, node lists, origins) would cost more than the values.
 enum LuaFlatCapture {
-    /// The values at absolute `first ..< first + count`, or nil when one of them needs the full
+    /// The values at absolute `first ..< first + count` as a cargo's storage (up to two inline,
+    /// so the everyday call allocates nothing for them), or nil when one of them needs the full
     /// capture (a table, a function with upvalues, a C function, or anything refused, whose error
     /// path the full capture reports). Leaves the stack as it was; needs 8 free slots.
-    static func values(from L: OpaquePointer, first: Int32, count: Int32) -> [LuaCargoValue]? {
+    static func storage(from L: OpaquePointer, first: Int32, count: Int32) -> LuaCargo.Storage? {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         var dumpCache: Int32 = 0
-        var values: [LuaCargoValue] = []
-        values.reserveCapacity(Int(count))
-        for index in first..<(first + count) {
-            switch lua_type(L, index) {
-            case LUA_TNIL:
-                values.append(.luaNil)
-            case LUA_TBOOLEAN:
-                values.append(.boolean(lua_toboolean(L, index) != 0))
-            case LUA_TNUMBER:
-                values.append(lua_isinteger(L, index) != 0
-                    ? .integer(lua_tointegerx(L, index, nil)) : .float(lua_tonumberx(L, index, nil)))
-            case LUA_TSTRING:
-                values.append(.string(LuaBytes.read(at: index, in: L)))
-            case LUA_TFUNCTION:
-                guard lua_iscfunction(L, index) == 0, LuaBytecode.hasNothingToBind(functionAt: index, in: L) else {
-                    return nil
-                }
-                values.append(.reusableFunction(
-                    LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L)))
-            case LUA_TUSERDATA:
-                guard let object = LuaProxy.object(at: index, in: L) else { return nil }
-                values.append(.shared(object))
-            default:
+        switch count {
+        case ...0:
+            return LuaCargo.Storage.none
+        case 1:
+            return value(at: first, dumpCache: &dumpCache, in: L).map { .one($0) }
+        case 2:
+            guard let a = value(at: first, dumpCache: &dumpCache, in: L),
+                  let b = value(at: first + 1, dumpCache: &dumpCache, in: L)
+            else { return nil }
+            return .two(a, b)
+        default:
+            var values: [LuaCargoValue] = []
+            values.reserveCapacity(Int(count))
+            for index in first..<(first + count) {
+                guard let value = value(at: index, dumpCache: &dumpCache, in: L) else { return nil }
+                values.append(value)
+            }
+            return .graph(LuaCargoGraph(roots: values))
+        }
+    }
+
+    /// One flat value, or nil when the value at `index` is not flat. `dumpCache`: see
+    /// `LuaBytecode.code(ofFunctionAt:cache:reusable:in:)`.
+    private static func value(at index: Int32, dumpCache: inout Int32, in L: OpaquePointer) -> LuaCargoValue? {
+        switch lua_type(L, index) {
+        case LUA_TNIL:
+            return .luaNil
+        case LUA_TBOOLEAN:
+            return .boolean(lua_toboolean(L, index) != 0)
+        case LUA_TNUMBER:
+            return lua_isinteger(L, index) != 0
+                ? .integer(lua_tointegerx(L, index, nil)) : .float(lua_tonumberx(L, index, nil))
+        case LUA_TSTRING:
+            return .string(LuaBytes.read(at: index, in: L))
+        case LUA_TFUNCTION:
+            guard lua_iscfunction(L, index) == 0, LuaBytecode.hasNothingToBind(functionAt: index, in: L) else {
                 return nil
             }
+            return .reusableFunction(LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L))
+        case LUA_TUSERDATA:
+            return LuaProxy.object(at: index, in: L).map { .shared($0) }
+        default:
+            return nil
         }
-        return values
     }
 }
