@@ -56,11 +56,11 @@ enum LuaProxy {
     /// someone created it that way first, the proxy fields are added to it.
     static func metatable(forTypeName name: String, onto L: OpaquePointer) {
         precondition(lua_checkstack(L, 4) != 0, "desync: Lua stack overflow while pushing a metatable")
-        lua_pushstring(L, name)
+        LuaBytes.push(name, onto: L)
         if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) != LUA_TTABLE {
             desync_pop(L, 1)
             lua_createtable(L, 0, 4)
-            lua_pushstring(L, name)
+            LuaBytes.push(name, onto: L)
             lua_pushvalue(L, -2)
             lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
         }
@@ -73,7 +73,7 @@ enum LuaProxy {
         desync_pushswiftfunction(L, collectLuaProxy, 0)
         lua_rawset(L, -3)
         lua_pushstring(L, "__name")
-        lua_pushstring(L, name)
+        LuaBytes.push(name, onto: L)
         lua_rawset(L, -3)
         lua_pushlightuserdata(L, marker)
         lua_pushboolean(L, 1)

@@ -16,4 +16,13 @@ enum LuaBytes {
             _ = lua_pushlstring(L, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
         }
     }
+
+    /// Pushes `text` as a Lua string without the temporary C string that passing a Swift `String`
+    /// to `lua_pushstring` may allocate (for every proxy of a new future, say).
+    static func push(_ text: String, onto L: OpaquePointer) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = lua_pushlstring(L, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+    }
 }

@@ -17,7 +17,10 @@ enum LuaRegistryTable {
     /// never keeps a function alive. Transfer recognises "the same Swift function" by membership.
     case swiftFunctions
 
-    private var registryKey: String {
+    /// A `StaticString`, pushed from its bytes: a Swift `String` passed as a C string may be
+    /// copied into a temporary allocation on every push, and the transfer tables are pushed for
+    /// every job.
+    private var registryKey: StaticString {
         switch self {
         case .dumpedBytecode: "desync.transfer.dumped"
         case .loadedFunctions: "desync.transfer.loaded"
@@ -26,7 +29,7 @@ enum LuaRegistryTable {
         }
     }
 
-    private var weakMode: String {
+    private var weakMode: StaticString {
         switch self {
         case .dumpedBytecode, .swiftFunctions: "k"
         case .loadedFunctions, .liveProxies: "v"
@@ -36,7 +39,7 @@ enum LuaRegistryTable {
     /// Pushes the table and returns true when the state has it; pushes nothing and returns false
     /// otherwise. Uses one stack slot.
     static func pushIfPresent(_ table: LuaRegistryTable, onto L: OpaquePointer) -> Bool {
-        lua_pushstring(L, table.registryKey)
+        table.pushKey(onto: L)
         if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE { return true }
         desync_pop(L, 1)
         return false
@@ -44,17 +47,26 @@ enum LuaRegistryTable {
 
     /// Pushes the table, creating it when missing. Uses four stack slots at most.
     static func push(_ table: LuaRegistryTable, onto L: OpaquePointer) {
-        lua_pushstring(L, table.registryKey)
+        table.pushKey(onto: L)
         if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE { return }
         desync_pop(L, 1)
         lua_createtable(L, 0, 0)
         lua_createtable(L, 0, 1)
         lua_pushstring(L, "__mode")
-        lua_pushstring(L, table.weakMode)
+        table.weakMode.withUTF8Buffer { bytes in
+            _ = lua_pushlstring(L, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
         lua_rawset(L, -3)
         lua_setmetatable(L, -2)
-        lua_pushstring(L, table.registryKey)
+        table.pushKey(onto: L)
         lua_pushvalue(L, -2)
         lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+    }
+
+    private func pushKey(onto L: OpaquePointer) {
+        let key = registryKey
+        key.withUTF8Buffer { bytes in
+            _ = lua_pushlstring(L, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
     }
 }
