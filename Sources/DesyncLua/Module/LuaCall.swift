@@ -36,7 +36,7 @@ struct LuaCall {
         let L = L!
         let call = LuaCall(L: L, name: name, isMethod: method)
         do {
-            if let context = LuaStateContext.of(L), context.hasPendingWork {
+            if LuaStateContext.hasPendingWork(L), let context = LuaStateContext.of(L) {
                 try context.deliverPending(in: L)
             }
             return try body(call)

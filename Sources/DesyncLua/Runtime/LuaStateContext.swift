@@ -48,6 +48,13 @@ final class LuaStateContext {
     /// Error reports wait for this state's `on_error` handler.
     var hasPendingWork: Bool { runtime.errors.hasReports(for: id) }
 
+    /// `hasPendingWork` of `L`'s context (false without one), asked on every call from Lua into
+    /// desync: the context is only borrowed (the state holds it), so asking retains nothing.
+    static func hasPendingWork(_ L: OpaquePointer) -> Bool {
+        guard let pointer = desync_extraspace(L).pointee else { return false }
+        return Unmanaged<LuaStateContext>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.hasPendingWork }
+    }
+
     /// Runs this state's `on_error` handler for each report that arrived, in order.
     func deliverPending(in L: OpaquePointer) throws {
         try runtime.errors.deliver(to: self, in: L)
