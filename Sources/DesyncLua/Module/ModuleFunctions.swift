@@ -65,15 +65,13 @@ enum ModuleFunctions {
             throw call.argumentError(1, "seconds must be a finite number, 0 or more")
         }
         let context = try call.context
-        let deadline = ContinuousClock.now + .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
-        while ContinuousClock.now < deadline {
-            let slice = min(ContinuousClock.now.duration(to: deadline), .milliseconds(50))
+        let deadline = SlicedWait.deadline(after: seconds)
+        while let slice = SlicedWait.nextSlice(before: deadline) {
             let (whole, attoseconds) = slice.components
             usleep(UInt32(whole) * 1_000_000 + UInt32(attoseconds / 1_000_000_000_000))
-            guard context.runtime.isOnHostThread else { continue }
-            if context.isHost {
-                try context.runtime.throwIfInterrupted()
-            } else if context.runtime.interruptRequested.load(ordering: .relaxed) {
+            do {
+                try SlicedWait.checkInterrupt(isHost: context.isHost, runtime: context.runtime)
+            } catch where !context.isHost {
                 // A job the host runs while it waits: cut the sleep short and leave the interrupt
                 // for the host's wait, which raises it in the host's code.
                 return 0

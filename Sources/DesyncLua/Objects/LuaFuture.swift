@@ -53,7 +53,7 @@ public final class LuaFuture: LuaSharedObject {
         if object.isRunningHere {
             throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
         }
-        let deadline = timeout.map { ContinuousClock.now + .nanoseconds(Int64(($0 * 1e9).rounded(.up))) }
+        let deadline = SlicedWait.deadline(after: timeout)
         guard interruptible || pipe != nil else {
             if let deadline {
                 guard future.isDone || waitUntil(deadline) else { return nil }
@@ -66,12 +66,10 @@ public final class LuaFuture: LuaSharedObject {
                let outcome {
                 return outcome
             }
-            var slice = ContinuousClock.now + .milliseconds(50)
-            if let deadline, deadline < slice { slice = deadline }
-            let finished = waitUntil(slice)
+            guard let slice = SlicedWait.nextSlice(before: deadline) else { return outcome }
+            let finished = waitUntil(ContinuousClock.now + slice)
             if interruptible { try object.runtime.throwIfInterrupted() }
             if finished, let outcome { return outcome }
-            if let deadline, ContinuousClock.now >= deadline { return nil }
         }
     }
 

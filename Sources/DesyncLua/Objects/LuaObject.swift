@@ -31,11 +31,11 @@ public final class LuaObject: LuaSharedObject {
         desync.sync { state in state.run(call, for: self) }
     }
 
-    /// `sync` for the host: waits in slices so that Ctrl-C can stop the wait.
+    /// `sync` for the host: waits in slices (`SlicedWait`) so that Ctrl-C can stop the wait.
     func interruptibleSync(_ call: LuaCargo) throws(LuaError) -> Result<LuaCargo, LuaJobError> {
         let future = desync.future(as: .sync) { state in state.run(call, for: self) }
         while true {
-            let outcome = try? future.wait(timeout: .milliseconds(50))
+            let outcome = try? future.wait(timeout: SlicedWait.slice)
             // Checked even when the job finished: it may have finished early because of Ctrl-C.
             if runtime.takeInterrupt() {
                 future.cancel()

@@ -34,7 +34,7 @@ final class PipeCompletion: Sendable {
         future = latch.future { _ throws -> LuaCargo in
             while !signal.isClosed {
                 if runtime.scheduler.maxThreads == 0 { drive() }
-                _ = signal.receive(timeout: .milliseconds(50))
+                _ = signal.receive(timeout: SlicedWait.slice)
             }
             if let error = failure.withLockedValue({ $0 }) { throw error }
             return LuaCargo()

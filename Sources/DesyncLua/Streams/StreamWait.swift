@@ -3,15 +3,13 @@ import Desync
 /// How one Lua call blocks on a stream.
 ///
 /// A pool thread blocks in the channel itself (the channel lets its pool start a stand-in thread
-/// meanwhile). The host thread, and any thread when the pool has 0 threads, waits in 50 ms slices
-/// instead: between slices it checks for Ctrl-C and, with 0 pool threads, runs the queued work
-/// that can feed the stream (`StreamDriving`), since no other thread will.
+/// meanwhile). The host thread, and any thread when the pool has 0 threads, waits in slices
+/// (`SlicedWait`) instead: between slices it checks for Ctrl-C and, with 0 pool threads, runs the
+/// queued work that can feed the stream (`StreamDriving`), since no other thread will.
 struct StreamWait {
     let runtime: RuntimeCore
     /// The caller is the host state (a job the host runs is not, even on the host's thread).
     let isHost: Bool
-
-    static let slice = Duration.milliseconds(50)
 
     private var sliced: Bool {
         isHost || runtime.isOnHostThread || runtime.scheduler.maxThreads == 0
@@ -19,16 +17,15 @@ struct StreamWait {
 
     /// The next item, `.closed`, or `.timeout` once `timeout` seconds passed (nil: no limit).
     func receive(from stream: LuaStream, timeout: Double?) throws(LuaError) -> DesyncChannel<LuaCargo>.ReceiveResult {
-        let limit = timeout.map(Self.duration)
-        guard sliced else { return stream.receive(timeout: limit) }
-        let deadline = limit.map { ContinuousClock.now + $0 }
+        guard sliced else { return stream.receive(timeout: timeout.map(SlicedWait.duration)) }
+        let deadline = SlicedWait.deadline(after: timeout)
         while true {
             let now = stream.take()
             if case .timeout = now {} else { return now }
             try checkInterrupt()
-            if let deadline, ContinuousClock.now >= deadline { return .timeout }
+            guard let slice = SlicedWait.nextSlice(before: deadline) else { return .timeout }
             if StreamDriving.drive(toward: stream, in: runtime) { continue }
-            let later = stream.receive(timeout: remaining(until: deadline))
+            let later = stream.receive(timeout: slice)
             if case .timeout = later { continue }
             return later
         }
@@ -41,7 +38,7 @@ struct StreamWait {
             if try refusedIfClosed({ () throws(DesyncChannelError) in try stream.channel.trySend(item) }) { return }
             try checkInterrupt()
             if StreamDriving.drive(toward: nil, in: runtime) { continue }
-            if try refusedIfClosed({ () throws(DesyncChannelError) in try stream.channel.send(item, timeout: Self.slice) }) {
+            if try refusedIfClosed({ () throws(DesyncChannelError) in try stream.channel.send(item, timeout: SlicedWait.slice) }) {
                 return
             }
         }
@@ -55,23 +52,7 @@ struct StreamWait {
         }
     }
 
-    private func remaining(until deadline: ContinuousClock.Instant?) -> Duration {
-        guard let deadline else { return Self.slice }
-        return min(Self.slice, max(.zero, ContinuousClock.now.duration(to: deadline)))
-    }
-
-    /// Ctrl-C: the host takes the interrupt and stops with "interrupted!". A job the host runs
-    /// (on its thread) stops too but leaves the interrupt for the host's own wait to raise.
     private func checkInterrupt() throws(LuaError) {
-        if isHost {
-            try runtime.throwIfInterrupted()
-        } else if runtime.isOnHostThread, runtime.interruptRequested.load(ordering: .relaxed) {
-            throw .interrupted
-        }
-    }
-
-    /// Seconds as a duration, at most about 31 years (`math.huge` waits "forever").
-    static func duration(_ seconds: Double) -> Duration {
-        .nanoseconds(Int64((min(seconds, 1e9) * 1e9).rounded(.up)))
+        try SlicedWait.checkInterrupt(isHost: isHost, runtime: runtime)
     }
 }
