@@ -29,6 +29,8 @@ enum LuaProxy {
 
         let block = desync_newuserdata(L, MemoryLayout<(any LuaSharedObject)?>.size)!
         block.bindMemory(to: (any LuaSharedObject)?.self, capacity: 1).initialize(to: object)
+        lua_pushlightuserdata(L, marker)
+        desync_setuservalue(L, -2)
         metatable(forTypeName: type(of: object).luaTypeName, onto: L)
         lua_setmetatable(L, -2)
 
@@ -46,7 +48,11 @@ enum LuaProxy {
 
     /// Typed convenience: the shared object at `index` when it is a `T`.
     static func object<T: LuaSharedObject>(at index: Int32, in L: OpaquePointer, as: T.Type) -> T? {
-        object(at: index, in: L) as? T
+        guard let object = object(at: index, in: L) else { return nil }
+        // Every call on an object or future checks its self this way; an exact type match (desync's
+        // shared types are final) spares the dynamic cast, which cost more than the rest of it.
+        if type(of: object) == T.self { return unsafeDowncast(object as AnyObject, to: T.self) }
+        return object as? T
     }
 
     /// Pushes the metatable for a type name, creating it on first use with `__gc` (releases the
@@ -82,20 +88,18 @@ enum LuaProxy {
 
     /// The block of the proxy at `index`, or nil when the value is not a proxy.
     ///
-    /// Light userdata cannot be made from Lua and the marker key is one, so only Swift can mark a
-    /// metatable as a proxy's; the size check guards the block read against a foreign userdata
-    /// given a proxy metatable with `debug.setmetatable`.
+    /// A proxy's user value is the marker, a light userdata, which Lua code cannot make: only Swift
+    /// marks a userdata as a proxy (the metatable's marker serves `__gc`). Checked on every call on
+    /// an object, so it is the user value rather than a lookup in the metatable. The size check
+    /// guards the block read against a foreign userdata marked through the debug library.
     static func slot(at index: Int32, in L: OpaquePointer) -> Slot? {
         guard lua_type(L, index) == LUA_TUSERDATA,
               Int(lua_rawlen(L, index)) == MemoryLayout<(any LuaSharedObject)?>.size,
               let block = lua_touserdata(L, index),
-              lua_checkstack(L, 2) != 0,
-              lua_getmetatable(L, index) != 0
+              lua_checkstack(L, 1) != 0
         else { return nil }
-        lua_pushlightuserdata(L, marker)
-        lua_rawget(L, -2)
-        let isProxy = lua_toboolean(L, -1) != 0
-        desync_pop(L, 2)
+        let isProxy = desync_getuservalue(L, index) == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == marker
+        desync_pop(L, 1)
         return isProxy ? block.assumingMemoryBound(to: (any LuaSharedObject)?.self) : nil
     }
 

@@ -30,7 +30,7 @@ enum LuaBytecode {
     private static func code(ofFunctionAt index: Int32, dumpCache cache: Int32, in L: OpaquePointer) -> LuaFunctionCode {
         lua_pushvalue(L, index)
         lua_rawget(L, cache)
-        if let code = LuaProxy.object(at: -1, in: L) as? LuaFunctionCode {
+        if let code = LuaProxy.object(at: -1, in: L, as: LuaFunctionCode.self) {
             desync_pop(L, 1)
             return code
         }
