@@ -123,7 +123,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     // MARK: Queuing
 
     @usableFromInline
-    final func submit(_ body: any JobBody, kind: JobKind) {
+    final func submit(_ body: consuming any JobBody, kind: JobKind) {
         submit(Job(gate: nil, kind: kind, body: body))
     }
 
