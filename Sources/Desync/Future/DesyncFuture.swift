@@ -46,7 +46,8 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// `isDone` is polled after every job a waiting caller runs, and a generic class's lock would
     /// cost a type-metadata lookup on each poll.
     private let done = Atomic<Bool>(false)
-    /// The queue the job waits in, so that a blocking wait can run it.
+    /// The queue the job waits in, so that a blocking wait can run it; for a promise's future,
+    /// which has no job, a `PromiseWait`.
     private let queue: any DrivableQueue
 
     init(queue: any DrivableQueue) {
@@ -142,12 +143,23 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         }
     }
 
-    func finish(_ result: Result<Success, any Error>) {
-        state.withLockedValue { state in
-            state.phase = .finished(result)
-            done.store(true, ordering: .releasing)
-            return state.wakeList.take()
-        }.wakeAll()
+    /// Records the outcome, unless the future has one already or was cancelled (a promise may be
+    /// completed twice, or after a `cancel()`): false then, and nothing changes.
+    @discardableResult
+    func finish(_ result: Result<Success, any Error>) -> Bool {
+        let wakeList: WakeList? = state.withLockedValue { state in
+            switch state.phase {
+            case .finished, .cancelled:
+                return nil
+            case .pending, .running:
+                state.phase = .finished(result)
+                done.store(true, ordering: .releasing)
+                return state.wakeList.take()
+            }
+        }
+        guard let wakeList else { return false }
+        wakeList.wakeAll()
+        return true
     }
 
     /// Runs `job` as this future's body: nothing if it was cancelled, else records its outcome.
