@@ -29,7 +29,7 @@ struct StreamTests {
         return "did not stop within 20 s"
     }
 
-    @Test("Ctrl-C stops a host blocked in receive or send", arguments: [0, 2])
+    @Test("Ctrl-C stops a host blocked in receive, send or a wait on a pipe_in future", arguments: [0, 2])
     func interruptBlockedHost(threads: Int) {
         let receiving = interrupted("desync.stream():receive()", threads: threads)
         #expect(receiving?.contains("interrupted!") == true, "\(receiving ?? "finished")")
@@ -40,6 +40,8 @@ struct StreamTests {
             for v in out:iter() do end
             """, threads: threads)
         #expect(draining?.contains("interrupted!") == true, "\(draining ?? "finished")")
+        let piping = interrupted("desync.new({}):pipe_in(desync.stream(), function() end):wait()", threads: threads)
+        #expect(piping?.contains("interrupted!") == true, "\(piping ?? "finished")")
     }
 
     @Test("batch exit waits for a pipe's queued items, but not for an open stream", arguments: [0, 2])

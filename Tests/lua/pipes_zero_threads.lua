@@ -46,5 +46,22 @@ narrow:close()
 counted:wait(5)
 assert(counter:sync(function(data) return data.n end) == 5)
 
+-- an `after` on a pipe_in future, on another object: a sync behind the `after`, or a wait on
+-- its future, runs the pipe (more items than one of its jobs takes)
+local ones = {}
+for i = 1, 300 do ones[i] = 1 end
+local piped = desync.new({ n = 0 })
+local pf = piped:pipe_in(desync.stream.from(ones), function(d, x) d.n = d.n + x end)
+local watcher = desync.new({})
+local chained = watcher:after(pf, function() return "after the pipe" end)
+assert(pf:status() == "running")
+assert(watcher:sync(function() return "behind the after" end) == "behind the after")
+assert(chained:wait(5) == "after the pipe" and pf:status() == "done")
+assert(piped:sync(function(d) return d.n end) == 300)
+local later = desync.new({ n = 0 })
+local lf = later:pipe_in(desync.stream.from({ 1, 2, 3 }), function(d, x) d.n = d.n + x end)
+assert(desync.new({}):after(lf, function() return "then" end):wait(5) == "then")
+assert(later:sync(function(d) return d.n end) == 6)
+
 assert(desync.scheduler.stats().threads_alive == 0)
 desync.scheduler.set_max_threads(2)

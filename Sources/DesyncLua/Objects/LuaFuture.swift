@@ -7,9 +7,10 @@ public final class LuaFuture: LuaSharedObject {
     let future: DesyncFuture<LuaCargo>
     /// The object whose queue runs the job.
     let object: LuaObject
-    /// For `obj:pipe_in`'s future: the pipe it stands for. Such a future is not a job of its own:
-    /// it is not counted as outstanding, cannot be cancelled (close the input to stop the pipe),
-    /// and a wait with 0 pool threads runs the pipe.
+    /// For `obj:pipe_in`'s future: the pipe it stands for, kept alive as long as its future is.
+    /// Such a future is a promise, not a job: it is not counted as outstanding, stays "running"
+    /// until the pipe ends, cannot be cancelled (close the input to stop the pipe), and a wait on
+    /// it with 0 pool threads runs the pipe (`LuaPipe.completion`).
     let pipe: LuaPipe?
 
     init(_ future: DesyncFuture<LuaCargo>, object: LuaObject) {
@@ -27,34 +28,24 @@ public final class LuaFuture: LuaSharedObject {
 
     /// Cancels the job if it has not started.
     func cancel() -> Bool {
-        pipe == nil && future.cancel()
+        future.cancel()
     }
 
-    /// True once finished (a `pipe_in` future: once the pipe has finished).
-    var isDone: Bool {
-        if let completion = pipe?.completion { return completion.outcome != nil }
-        return future.isDone
-    }
+    /// True once finished.
+    var isDone: Bool { future.isDone }
 
-    /// The status name `f:status()` shows; a `pipe_in` future is "running" until its pipe ends.
-    var status: String {
-        guard let completion = pipe?.completion else { return future.status.rawValue }
-        switch completion.outcome {
-        case nil: return "running"
-        case .success?: return "done"
-        case .failure?: return "failed"
-        }
-    }
+    /// The status name `f:status()` shows.
+    var status: String { future.status.rawValue }
 
     /// Waits for the outcome; nil when `timeout` (seconds) passes first. With `interruptible`,
     /// Ctrl-C stops the wait with "interrupted!".
     func wait(timeout: Double?, interruptible: Bool) throws(LuaError) -> Result<LuaCargo, any Error>? {
-        if let outcome { return outcome }
+        if let outcome = future.outcome { return outcome }
         if object.isRunningHere {
             throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
         }
         let deadline = SlicedWait.deadline(after: timeout)
-        guard interruptible || pipe != nil else {
+        guard interruptible else {
             if let deadline {
                 guard future.isDone || waitUntil(deadline) else { return nil }
                 return future.outcome
@@ -62,26 +53,15 @@ public final class LuaFuture: LuaSharedObject {
             return future.result
         }
         while true {
-            if let pipe, pipe.object.runtime.scheduler.maxThreads == 0, pipe.drive(budget: StreamDriving.depth),
-               let outcome {
-                return outcome
-            }
-            guard let slice = SlicedWait.nextSlice(before: deadline) else { return outcome }
+            guard let slice = SlicedWait.nextSlice(before: deadline) else { return future.outcome }
             let finished = waitUntil(ContinuousClock.now + slice)
-            if interruptible { try object.runtime.throwIfInterrupted() }
-            if finished, let outcome { return outcome }
+            try object.runtime.throwIfInterrupted()
+            if finished { return future.outcome }
         }
-    }
-
-    /// The outcome if finished.
-    private var outcome: Result<LuaCargo, any Error>? {
-        if let completion = pipe?.completion { return completion.outcome }
-        return future.outcome
     }
 
     private func waitUntil(_ deadline: ContinuousClock.Instant) -> Bool {
         let remaining = max(ContinuousClock.now.duration(to: deadline), .zero)
-        if let completion = pipe?.completion { return completion.wait(timeout: remaining) }
         return (try? future.wait(timeout: remaining)) != nil || future.isDone
     }
 }

@@ -17,7 +17,10 @@ import NIOConcurrencyHelpers
 ///
 /// `pipe` takes an item only while its output has room (its capacity is the depth), so at most
 /// `depth` results wait for a reader: the backpressure is exact. When the input is closed and
-/// drained, `pipe` closes its output and `pipe_in` finishes its future.
+/// drained, `pipe` closes its output and `pipe_in` completes its future: a promise, because no
+/// job of its own stands for the pipe. With 0 pool threads, a thread waiting on that future runs
+/// the pipe (`drive`), whether it waits on the future itself or on an object paused behind an
+/// `after` on it.
 final class LuaPipe: Sendable {
     /// Items one drain job takes before it goes to the back of the object's queue.
     static let batchLimit = 64
@@ -26,8 +29,9 @@ final class LuaPipe: Sendable {
     let input: LuaStream
     /// `pipe`'s stream of results; nil for `pipe_in`.
     let output: LuaStream?
-    /// `pipe_in`'s future; nil for `pipe`.
-    let completion: PipeCompletion?
+    /// Completes `pipe_in`'s future: done with no results, or failed with the first item's error.
+    /// Nil for `pipe`.
+    let completion: DesyncPromise<LuaCargo>?
     /// `fn`, captured once in the caller's state.
     private let function: LuaCargo
     private let state = NIOLockedValueBox(PipeState())
@@ -53,9 +57,12 @@ final class LuaPipe: Sendable {
             return
         }
         let drive = DriveHandle()
-        completion = PipeCompletion(label: "pipe_in:\(object.name)", runtime: object.runtime) {
-            _ = drive.pipe?.drive(budget: StreamDriving.depth)
-        }
+        let runtime = object.runtime
+        completion = DesyncPromise(whileWaiting: {
+            // With pool threads, the pool runs the pipe: the waiter only sleeps.
+            guard runtime.scheduler.maxThreads == 0, let pipe = drive.pipe else { return false }
+            return pipe.drive(budget: StreamDriving.depth)
+        })
         drive.pipe = self
     }
 
@@ -170,7 +177,7 @@ final class LuaPipe: Sendable {
             return state.firstError
         }
         output?.close()
-        completion?.finish(error: error)
+        completion?.complete(with: error.map { .failure($0) } ?? .success(LuaCargo()))
     }
 
     /// With 0 pool threads, runs the queued jobs of this pipe's object, and first those of the
@@ -189,7 +196,8 @@ final class LuaPipe: Sendable {
     }
 }
 
-/// How `PipeCompletion` reaches its pipe without keeping it alive: set once the pipe exists.
+/// How the helper of `pipe_in`'s promise reaches its pipe without keeping it alive (the pipe
+/// holds the promise): set once the pipe exists.
 private final class DriveHandle: Sendable {
     private let box = NIOLockedValueBox<WeakPipe>(WeakPipe())
 
