@@ -16,7 +16,8 @@ protocol LineSource {
     func remember(_ entry: String)
 }
 
-/// A terminal: libedit edits the line, and the history persists in `~/.desync_lua_history`.
+/// A terminal: libedit edits the line, and the history persists in `~/.desync_lua_history`,
+/// shared by every REPL running at once (each entered line also brings in the others' lines).
 final class EditLineSource: LineSource {
     private static let historyLimit: Int32 = 1000
     private let historyPath: String?
@@ -50,9 +51,20 @@ final class EditLineSource: LineSource {
 
     func remember(_ entry: String) {
         guard !entry.isEmpty else { return }
+        guard let historyPath else {
+            _ = add_history(entry)
+            return
+        }
+        // Written at once, so a session that ends in os.exit or a crash keeps its history. Another
+        // REPL may have written lines since this one read the file: they are read in first, under
+        // a lock on the file, so that writing it back keeps them instead of overwriting them.
+        let file = open(historyPath, O_RDWR | O_CREAT, 0o600)
+        if file >= 0 { _ = flock(file, LOCK_EX) }
+        defer { if file >= 0 { close(file) } }
+        clear_history()
+        _ = read_history(historyPath)
         _ = add_history(entry)
-        // Written at once, so a session that ends in os.exit or a crash keeps its history.
-        if let historyPath { _ = write_history(historyPath) }
+        _ = write_history(historyPath)
     }
 }
 

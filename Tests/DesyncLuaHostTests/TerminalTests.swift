@@ -74,6 +74,31 @@ struct TerminalTests {
         #expect(history.contains(marker))
     }
 
+    @Test func twoReplsAtOnceKeepEachOthersHistory() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("desync-lua-history-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        // Both read the (empty) history before either writes to it.
+        let first = try TerminalSession(home: home)
+        let second = try TerminalSession(home: home)
+        try first.waitForPrompt()
+        try second.waitForPrompt()
+        try first.type("first_marker = 1")
+        try first.waitForPrompt()
+        try second.type("second_marker = 2")
+        try second.waitForPrompt()
+        try first.type("third_marker = 3")
+        try first.waitForPrompt()
+        for terminal in [first, second] {
+            try terminal.send("C-d")
+            try terminal.waitForLine("EXIT=0")
+        }
+        let history = try String(contentsOf: home.appendingPathComponent(".desync_lua_history"), encoding: .utf8)
+        for marker in ["first_marker", "second_marker", "third_marker"] {
+            #expect(history.contains(marker), "\(marker) missing from \(history)")
+        }
+    }
+
     @Test func controlCInterruptsABlockingSync() throws {
         let terminal = try TerminalSession()
         try terminal.waitForPrompt()
