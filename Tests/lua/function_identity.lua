@@ -29,3 +29,40 @@ local custom = load("return function() return answer end")()
 assert(obj:sync(custom) == nil)
 debug.setupvalue(custom, 1, { answer = 42 })
 assert(obj:sync(custom) == 42, "a changed _ENV must cross")
+
+-- Lua code can reach the sender's cache of recent functions through debug.getregistry(): emptying
+-- its keep-alive table, or replacing it, must neither crash nor send a stale function
+do
+  local f = load("return function() return 'F' end")()
+  assert(obj:sync(f) == "F")
+  local addr = tostring(f)
+  local reg = debug.getregistry()
+  for _, v in pairs(reg) do
+    if type(v) == "table" then
+      for i, x in pairs(v) do if rawequal(x, f) and type(i) == "number" then v[i] = nil end end
+    end
+  end
+  f = nil
+  collectgarbage(); collectgarbage()
+  local keep = {}
+  for k = 1, 20000 do
+    local g = load("return function() return " .. k .. " end")()
+    if tostring(g) == addr then
+      assert(obj:sync(g) == k, "a closure at a reused address came back as the old one")
+      break
+    end
+    keep[#keep + 1] = g
+  end
+end
+do
+  local f = load("return function() return 'F' end")()
+  assert(obj:sync(f) == "F")
+  local reg = debug.getregistry()
+  for k, v in pairs(reg) do
+    if type(k) == "number" and type(v) == "table" then
+      for _, x in pairs(v) do if rawequal(x, f) then reg[k] = 0 end end
+    end
+  end
+  assert(obj:sync(f) == "F")
+  assert(obj:sync(load("return function() return 'G' end")()) == "G")
+end

@@ -27,23 +27,38 @@ final class RecentFunctionCodes {
         (Int(bitPattern: closure) >> 4) & (capacity - 1)
     }
 
-    /// The code remembered for the closure at `index`, if any.
+    /// The code remembered for the closure at `index`, if any. Needs 2 free stack slots.
+    ///
+    /// The keep-alive table is checked to still hold this very closure in the entry's slot: Lua
+    /// code can reach the registry (`debug.getregistry()`) and empty or replace that table, and
+    /// then the address would no longer be reserved for the remembered closure.
     func code(ofFunctionAt index: Int32, in L: OpaquePointer) -> LuaFunctionCode? {
-        guard let closure = lua_topointer(L, index) else { return nil }
-        let entry = entries[Self.slot(of: closure)]
-        return entry.closure == closure ? entry.code : nil
+        guard keepAliveRef != 0, let closure = lua_topointer(L, index) else { return nil }
+        let slot = Self.slot(of: closure)
+        let entry = entries[slot]
+        guard entry.closure == closure else { return nil }
+        defer { desync_pop(L, 2) }
+        guard lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(keepAliveRef)) == LUA_TTABLE else {
+            lua_pushnil(L)
+            return nil
+        }
+        lua_rawgeti(L, -1, lua_Integer(slot + 1))
+        return lua_rawequal(L, -1, index) != 0 ? entry.code : nil
     }
 
     /// Remembers `code` for the closure at absolute `index`, replacing whatever had its slot.
-    /// Needs 2 free stack slots.
+    /// Needs 3 free stack slots.
     func remember(_ code: LuaFunctionCode, forFunctionAt index: Int32, in L: OpaquePointer) {
         guard let closure = lua_topointer(L, index) else { return }
-        if keepAliveRef == 0 {
+        if keepAliveRef == 0 || lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(keepAliveRef)) != LUA_TTABLE {
+            // First use, or Lua code replaced the table: a new one, and no entry stands.
+            if keepAliveRef != 0 { desync_pop(L, 1) }
+            entries = [Entry](repeating: Entry(), count: Self.capacity)
             lua_createtable(L, Int32(Self.capacity), 0)
+            lua_pushvalue(L, -1)
             keepAliveRef = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)
         }
         let slot = Self.slot(of: closure)
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(keepAliveRef))
         lua_pushvalue(L, index)
         lua_rawseti(L, -2, lua_Integer(slot + 1))
         desync_pop(L, 1)
