@@ -119,6 +119,13 @@ public final class Desync<T>: Sendable {
     /// Jobs queued and not finished, the running one included.
     public var pending: Int { queue.pending }
 
+    /// ``pending``, and a count that grows with every job queued and every `sync` that ran
+    /// without queuing. Taken twice, equal readings with nothing pending mean the object was
+    /// idle all the time in between: this is how a caller can tell that a set of objects whose
+    /// jobs queue work on each other has really gone quiet (a pass over their `pending` counts
+    /// alone can miss a job queued on an object already passed).
+    package var activity: (pending: Int, changes: Int) { queue.activity }
+
     /// True when called from inside one of this object's jobs (where ``sync(_:)`` on it would
     /// stop the program): lets callers that must not crash report the mistake instead.
     public var isRunningOnCurrentThread: Bool { queue.isRunningOnCurrentThread }

@@ -49,6 +49,28 @@ struct QueueStateTests {
     }
 }
 
+@Suite("Desync.activity")
+struct ActivityTests {
+    @Test("every queued job and every inline sync moves the count of changes")
+    func countsChanges() {
+        let object = Desync(0, scheduler: Scheduler(maxThreads: 0))
+        let start = object.activity
+        #expect(start.pending == 0)
+        object.async { $0 += 1 }
+        let queued = object.activity
+        #expect(queued.pending == 1)
+        #expect(queued.changes == start.changes + 1)
+        // With 0 threads the sync runs the queued job, then its own (queued behind it).
+        #expect(object.sync { $0 } == 1)
+        let drained = object.activity
+        #expect(drained.pending == 0)
+        #expect(drained.changes == start.changes + 2)
+        // On an idle object a sync runs inline, without queuing: still a change.
+        _ = object.sync { $0 }
+        #expect(object.activity == (pending: 0, changes: start.changes + 3))
+    }
+}
+
 /// A log the test jobs can write from a `@Sendable` closure.
 private final class LogBox: Sendable {
     private let numbers = Mutex<[Int]>([])

@@ -108,9 +108,16 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     // MARK: Reading
 
     var pending: Int {
+        activity.pending
+    }
+
+    /// `pending`, and a count that grows with every job queued and every `sync` run inline, read
+    /// together: see ``Desync/activity``.
+    var activity: (pending: Int, changes: Int) {
         state.withLockedValue { state in
             let inlineSync = owner.load(ordering: .relaxed) > Self.ownerBusy ? 1 : 0
-            return state.queued + inHand.load(ordering: .relaxed) + inlineSync
+            let pending = state.queued + inHand.load(ordering: .relaxed) + inlineSync
+            return (pending, state.submitted &+ inlineSyncs.load(ordering: .relaxed))
         }
     }
 

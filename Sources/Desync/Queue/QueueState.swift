@@ -60,6 +60,8 @@ struct QueueState: Sendable {
 
     /// Jobs queued and not taken by the owner (`QueueCore.pending` adds those in the owner's hand).
     var queued: Int { jobs.count }
+    /// Jobs ever queued: only grows, so two equal readings mean nothing was queued in between.
+    private(set) var submitted = 0
 
     func isRunning(on thread: ThreadID) -> Bool { phase == .running(thread) }
 
@@ -67,6 +69,7 @@ struct QueueState: Sendable {
     /// waiting on it are woken to claim it (with 0 pool threads nobody else would run it).
     mutating func submit(_ job: consuming Job) -> Release {
         jobs.append(job)
+        submitted &+= 1
         guard phase == .idle else { return Release() }
         phase = .ready
         return Release(waiters: takeWaiters(), schedule: listIfNeeded())

@@ -17,6 +17,9 @@ final class LiveObject: Sendable {
     /// Jobs queued and not finished.
     var pending: Int { desync.pending }
 
+    /// See `Desync.activity`.
+    var activity: (pending: Int, changes: Int) { desync.activity }
+
     /// True inside one of the object's jobs (directly or through nested `sync` calls).
     var isRunningHere: Bool { desync.isRunningOnCurrentThread }
 }

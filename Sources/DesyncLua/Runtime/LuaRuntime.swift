@@ -69,7 +69,7 @@ public final class LuaRuntime {
     /// itself, object by object (nothing queued is dropped at exit). Returns false if interrupted.
     @discardableResult
     public func waitUntilIdle() -> Bool {
-        while core.outstandingJobs > 0 {
+        while !core.isIdle {
             deliverPendingErrors()
             if core.takeInterrupt() { return false }
             if core.scheduler.maxThreads == 0 {

@@ -49,13 +49,37 @@ final class RuntimeCore: Sendable {
         objects.withLockedValue { $0.live() }
     }
 
-    /// Jobs queued and not finished, over every object. Summed on demand rather than counted per
-    /// job: a counter shared by every job's submitter and runner cost a contended cache line per
-    /// job. Objects with queued work are alive (their jobs hold them), so none is missed.
-    var outstandingJobs: Int {
-        liveObjects.reduce(0) { $0 + $1.pending }
+    /// True when no object has work queued or running, and none had any between two readings.
+    ///
+    /// Read on demand rather than kept in a counter that every job's submitter and runner would
+    /// update (a contended cache line per job). One pass over the objects is not enough: a job
+    /// on an object read later may queue work on one read earlier, and finish, before it is read.
+    /// So the pass is taken twice: when every object has nothing pending both times, the same
+    /// objects exist, and no object's count of changes moved, then at the moment between the two
+    /// passes nothing was queued or running anywhere, and only the host could start more.
+    var isIdle: Bool {
+        guard let first = quietReading() else { return false }
+        guard let second = quietReading() else { return false }
+        return first == second
     }
 
+    /// Each live object's count of changes, with the registry's count of objects ever made; nil
+    /// as soon as one object has work.
+    private func quietReading() -> QuietReading? {
+        let (objects, made) = self.objects.withLockedValue { ($0.live(), $0.made) }
+        var changes: [ObjectIdentifier: Int] = [:]
+        for object in objects {
+            let activity = object.activity
+            guard activity.pending == 0 else { return nil }
+            changes[ObjectIdentifier(object)] = activity.changes
+        }
+        return QuietReading(made: made, changes: changes)
+    }
+
+    private struct QuietReading: Equatable {
+        var made: Int
+        var changes: [ObjectIdentifier: Int]
+    }
 
     /// Takes a pending interrupt, if any.
     func takeInterrupt() -> Bool {
@@ -77,8 +101,11 @@ struct ObjectRegistry: Sendable {
 
     private var entries: [Entry] = []
     private var compactAt = 64
+    /// Objects ever added: a new object between two readings of `RuntimeCore.isIdle` is activity.
+    private(set) var made = 0
 
     mutating func add(_ object: LiveObject) {
+        made += 1
         entries.append(Entry(object: object))
         if entries.count >= compactAt {
             entries.removeAll { $0.object == nil }
