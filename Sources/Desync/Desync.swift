@@ -99,7 +99,8 @@ public final class Desync<T>: Sendable {
     }
 
     /// Queues `job` to run once `first` has finished, with its outcome. Until then the object's
-    /// queue pauses, holding no thread: jobs queued later wait behind this one.
+    /// queue pauses, holding no thread: jobs queued later wait behind this one. Cancelling the
+    /// returned future while it waits ends the pause: the job is skipped.
     ///
     /// ```swift
     /// let fetched = network.future { try $0.fetch() }
@@ -110,7 +111,7 @@ public final class Desync<T>: Sendable {
         _ job: @escaping @Sendable (inout T, Result<U, any Error>) throws -> R
     ) -> DesyncFuture<R> {
         let future = DesyncFuture<R>(queue: queue)
-        queue.submit(Job(gate: first, kind: .after) { (value: inout T) in
+        queue.submit(Job(gate: AfterGate(first: first, own: future), kind: .after) { (value: inout T) in
             future.run { try job(&value, first.outcome!) }
         })
         return future

@@ -40,6 +40,20 @@ import Testing
         #expect(result.stdout == "last hop ran\n")
     }
 
+    /// The `after` job waits for a pipe_in future that never completes (its input stays open);
+    /// once cancelled it no longer counts as work, and its object's queue goes on without it.
+    @Test func aCancelledAfterDoesNotKeepTheScriptFromExiting() throws {
+        let result = try HostProcess.run(["-e", """
+            local sink, other = desync.new({}), desync.new({})
+            local never = sink:pipe_in(desync.stream(), function() end)
+            local later = other:after(never, function() print('after ran') end)
+            print('cancelled', later:cancel())
+            print('other still runs', other:sync(function() return true end))
+            """])
+        #expect(result.status == 0)
+        #expect(result.stdout == "cancelled\ttrue\nother still runs\ttrue\n")
+    }
+
     @Test func zeroThreadsStillRunsQueuedWorkAtExit() throws {
         let result = try HostProcess.run(["-t", "0", "-e", """
             local a, b = desync.new({}, { name = 'a' }), desync.new({}, { name = 'b' })

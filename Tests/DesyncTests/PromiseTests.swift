@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 
@@ -177,5 +178,39 @@ struct PromiseTests {
         #expect(waiting.wait())
         completer.async { _ in promise.succeed(8) }
         #expect(try waited.wait(timeout: .seconds(10)) == 8)
+    }
+}
+
+@Suite("after, cancelled while it waits")
+struct CancelledAfterTests {
+    @Test("cancelling an after job that waits ends the pause: the queue skips it and goes on", arguments: [0, 2])
+    func cancelledAfterReleasesTheQueue(threads: Int) throws {
+        for _ in 0..<20 {
+            let object = Desync([String](), scheduler: Scheduler(maxThreads: threads))
+            let never = DesyncPromise<Int>()
+            let later = object.after(never.future) { log, _ in log.append("after") }
+            object.async { $0.append("behind") }
+            #expect(later.cancel())
+            // Bounded: with 0 threads the wait runs the queue itself.
+            let log = try object.future { $0 }.wait(timeout: .seconds(5))
+            #expect(log == ["behind"])
+            #expect(object.pending == 0)
+            #expect(later.status == .cancelled)
+        }
+    }
+
+    @Test("a caller waiting behind the paused job is let through by the cancellation")
+    func waiterBehindIsReleased() throws {
+        let object = Desync(0, scheduler: Scheduler(maxThreads: 0))
+        let never = DesyncPromise<Int>()
+        let later = object.after(never.future) { value, _ in value += 100 }
+        let behind = object.future { value -> Int in value += 1; return value }
+        let canceller = Foundation.Thread {
+            Foundation.Thread.sleep(forTimeInterval: 0.1)
+            later.cancel()
+        }
+        canceller.start()
+        // This thread helps the paused queue (the never-completed promise) until the cancel.
+        #expect(try behind.wait(timeout: .seconds(5)) == 1)
     }
 }
