@@ -194,7 +194,8 @@ struct CancelledAfterTests {
             // Bounded: with 0 threads the wait runs the queue itself.
             let log = try object.future { $0 }.wait(timeout: .seconds(5))
             #expect(log == ["behind"])
-            #expect(object.pending == 0)
+            // A pool thread may still be giving the queue up just after the last job's result.
+            #expect(eventually(seconds: 5) { object.pending == 0 })
             #expect(later.status == .cancelled)
         }
     }
