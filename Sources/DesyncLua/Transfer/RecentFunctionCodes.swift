@@ -11,14 +11,11 @@ import CLua
 final class RecentFunctionCodes {
     private static let capacity = 8
 
-    private struct Entry {
-        var closure: UnsafeRawPointer?
-        var code: LuaFunctionCode?
-    }
-
     // Unchecked: a state's context is used only by the thread that runs the state, one call at a
-    // time, and the dynamic exclusivity check costs more than the lookup.
-    @exclusivity(unchecked) private var entries = [Entry](repeating: Entry(), count: capacity)
+    // time, and the dynamic exclusivity check costs more than the lookup. Two arrays rather than
+    // one of pairs, so that a miss compares addresses without touching a reference count.
+    @exclusivity(unchecked) private var closures = [UnsafeRawPointer?](repeating: nil, count: capacity)
+    @exclusivity(unchecked) private var codes = [LuaFunctionCode?](repeating: nil, count: capacity)
     /// Registry reference of the table whose slot i holds entry i's closure; 0 until first use.
     @exclusivity(unchecked) private var keepAliveRef: Int32 = 0
 
@@ -35,15 +32,14 @@ final class RecentFunctionCodes {
     func code(ofFunctionAt index: Int32, in L: OpaquePointer) -> LuaFunctionCode? {
         guard keepAliveRef != 0, let closure = lua_topointer(L, index) else { return nil }
         let slot = Self.slot(of: closure)
-        let entry = entries[slot]
-        guard entry.closure == closure else { return nil }
+        guard closures[slot] == closure else { return nil }
         defer { desync_pop(L, 2) }
         guard lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(keepAliveRef)) == LUA_TTABLE else {
             lua_pushnil(L)
             return nil
         }
         lua_rawgeti(L, -1, lua_Integer(slot + 1))
-        return lua_rawequal(L, -1, index) != 0 ? entry.code : nil
+        return lua_topointer(L, -1) == closure ? codes[slot] : nil
     }
 
     /// Remembers `code` for the closure at absolute `index`, replacing whatever had its slot.
@@ -53,7 +49,8 @@ final class RecentFunctionCodes {
         if keepAliveRef == 0 || lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(keepAliveRef)) != LUA_TTABLE {
             // First use, or Lua code replaced the table: a new one, and no entry stands.
             if keepAliveRef != 0 { desync_pop(L, 1) }
-            entries = [Entry](repeating: Entry(), count: Self.capacity)
+            closures = [UnsafeRawPointer?](repeating: nil, count: Self.capacity)
+            codes = [LuaFunctionCode?](repeating: nil, count: Self.capacity)
             lua_createtable(L, Int32(Self.capacity), 0)
             lua_pushvalue(L, -1)
             keepAliveRef = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)
@@ -62,6 +59,7 @@ final class RecentFunctionCodes {
         lua_pushvalue(L, index)
         lua_rawseti(L, -2, lua_Integer(slot + 1))
         desync_pop(L, 1)
-        entries[slot] = Entry(closure: closure, code: code)
+        closures[slot] = closure
+        codes[slot] = code
     }
 }
