@@ -36,7 +36,7 @@ final class AfterGate: Gate {
         // Helps the first future along, in slices, so that a cancellation of the job, which does
         // not wake a thread helping the first future, is noticed within one slice.
         while !own.isDone {
-            var slice = ContinuousClock.now + .milliseconds(50)
+            var slice = ContinuousClock.now + unwokenWaitSlice
             if let deadline, deadline < slice { slice = deadline }
             if first.help(until: slice) { return true }
             if let deadline, ContinuousClock.now >= deadline { return isDone }

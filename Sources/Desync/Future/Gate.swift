@@ -1,3 +1,8 @@
+/// The longest a waiter sleeps when something it must notice will not wake it (work a promise's
+/// helper could run, the cancellation of an `after` job it helps along): it looks again this
+/// often. Such waits are rare; every other wait sleeps until woken.
+let unwokenWaitSlice = Duration.milliseconds(50)
+
 /// Something a queue or a thread can wait for: a future, or the end of one `sync` job.
 protocol Gate: AnyObject, Sendable {
     /// True once the gate is open; never blocks.

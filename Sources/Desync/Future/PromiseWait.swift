@@ -1,12 +1,10 @@
 /// What a blocking wait on a ``DesyncPromise``'s future does where other futures run their queue:
 /// there is no job to run, so the waiting thread sleeps until the promise is completed.
 ///
-/// With a helper, the waiter calls it before sleeping and sleeps at most `helpInterval` at a time:
-/// the work the helper can run (a pipe's jobs) may appear at any moment, and nothing wakes the
-/// waiter when it does.
+/// With a helper, the waiter calls it before sleeping and sleeps at most `unwokenWaitSlice` at a
+/// time: the work the helper can run (a pipe's jobs) may appear at any moment, and nothing wakes
+/// the waiter when it does.
 final class PromiseWait: DrivableQueue {
-    static var helpInterval: Duration { .milliseconds(50) }
-
     private let help: (@Sendable () -> Bool)?
 
     init(help: (@Sendable () -> Bool)?) {
@@ -32,7 +30,7 @@ final class PromiseWait: DrivableQueue {
             }
             var wakeAt = deadline
             if help != nil {
-                let nextHelp = ContinuousClock.now + Self.helpInterval
+                let nextHelp = ContinuousClock.now + unwokenWaitSlice
                 wakeAt = deadline.map { min($0, nextHelp) } ?? nextHelp
             }
             // Whoever completes the promise may need a pool thread: if this is the last one, the

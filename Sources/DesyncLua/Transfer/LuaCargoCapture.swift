@@ -87,18 +87,9 @@ struct LuaCargoCapture {
     /// One value: primitives are copied now; tables, Lua functions and Swift functions become
     /// nodes to walk later; globals and modules are named.
     private mutating func capture(at index: Int32, origin: LuaCargoOrigin) throws(LuaCargoRefusal) -> LuaCargoValue {
-        switch lua_type(L, index) {
-        case LUA_TNIL:
-            return .luaNil
-        case LUA_TBOOLEAN:
-            return .boolean(lua_toboolean(L, index) != 0)
-        case LUA_TNUMBER:
-            if lua_isinteger(L, index) != 0 {
-                return .integer(lua_tointegerx(L, index, nil))
-            }
-            return .float(lua_tonumberx(L, index, nil))
-        case LUA_TSTRING:
-            return .string(LuaBytes.read(at: index, in: L))
+        let type = lua_type(L, index)
+        if let plain = LuaCargoValue.plain(at: index, type: type, in: L) { return plain }
+        switch type {
         case LUA_TTABLE:
             if lua_rawequal(L, index, pushSlotsIfNeeded().globals) != 0 {
                 return .globals

@@ -25,6 +25,26 @@ enum LuaCargoValue: Sendable {
     case shared(any LuaSharedObject)
 }
 
+extension LuaCargoValue {
+    /// The value at `index` when it is copied as it is (nil, a boolean, a number, a string), whose
+    /// Lua type is `type`; nil for every other type. Both captures, flat and full, start here.
+    static func plain(at index: Int32, type: Int32, in L: OpaquePointer) -> LuaCargoValue? {
+        switch type {
+        case LUA_TNIL:
+            return .luaNil
+        case LUA_TBOOLEAN:
+            return .boolean(lua_toboolean(L, index) != 0)
+        case LUA_TNUMBER:
+            return lua_isinteger(L, index) != 0
+                ? .integer(lua_tointegerx(L, index, nil)) : .float(lua_tonumberx(L, index, nil))
+        case LUA_TSTRING:
+            return .string(LuaBytes.read(at: index, in: L))
+        default:
+            return nil
+        }
+    }
+}
+
 /// A C function without upvalues. Every state links the same liblua and the same Swift code, so
 /// the pointer means the same function in any state.
 struct LuaCFunctionPointer: @unchecked Sendable {

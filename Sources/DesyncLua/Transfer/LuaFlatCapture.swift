@@ -37,16 +37,9 @@ enum LuaFlatCapture {
     /// One flat value, or nil when the value at `index` is not flat. `dumpCache`: see
     /// `LuaBytecode.code(ofFunctionAt:cache:reusable:in:)`.
     private static func value(at index: Int32, dumpCache: inout Int32, in L: OpaquePointer) -> LuaCargoValue? {
-        switch lua_type(L, index) {
-        case LUA_TNIL:
-            return .luaNil
-        case LUA_TBOOLEAN:
-            return .boolean(lua_toboolean(L, index) != 0)
-        case LUA_TNUMBER:
-            return lua_isinteger(L, index) != 0
-                ? .integer(lua_tointegerx(L, index, nil)) : .float(lua_tonumberx(L, index, nil))
-        case LUA_TSTRING:
-            return .string(LuaBytes.read(at: index, in: L))
+        let type = lua_type(L, index)
+        if let plain = LuaCargoValue.plain(at: index, type: type, in: L) { return plain }
+        switch type {
         case LUA_TFUNCTION:
             guard lua_iscfunction(L, index) == 0, LuaBytecode.hasNothingToBind(functionAt: index, in: L) else {
                 return nil
