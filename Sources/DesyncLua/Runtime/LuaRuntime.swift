@@ -73,9 +73,7 @@ public final class LuaRuntime {
             deliverPendingErrors()
             if core.takeInterrupt() { return false }
             if core.scheduler.maxThreads == 0 {
-                for object in core.liveObjects where object.pending > 0 {
-                    object.desync.sync { _ in }
-                }
+                _ = core.runQueuedWorkHere()
             } else {
                 usleep(1000)
             }

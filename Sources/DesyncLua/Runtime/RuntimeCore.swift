@@ -49,6 +49,18 @@ final class RuntimeCore: Sendable {
         objects.withLockedValue { $0.live() }
     }
 
+    /// With 0 pool threads nothing runs queued work unless a waiting thread does: runs every live
+    /// object's queued jobs on the calling thread, skipping an object whose job is running on it.
+    /// True if it ran anything.
+    func runQueuedWorkHere() -> Bool {
+        var ran = false
+        for object in liveObjects where object.pending > 0 && !object.isRunningHere {
+            object.desync.sync { _ in }
+            ran = true
+        }
+        return ran
+    }
+
     /// True when no object has work queued or running, and none had any between two readings.
     ///
     /// Read on demand rather than kept in a counter that every job's submitter and runner would

@@ -10,11 +10,6 @@ enum StreamDriving {
     static func drive(toward stream: LuaStream?, in runtime: RuntimeCore) -> Bool {
         guard runtime.scheduler.maxThreads == 0 else { return false }
         if let producer = stream?.producer, producer.drive(budget: depth) { return true }
-        var ran = false
-        for object in runtime.liveObjects where object.pending > 0 && !object.isRunningHere {
-            object.desync.sync { _ in }
-            ran = true
-        }
-        return ran
+        return runtime.runQueuedWorkHere()
     }
 }

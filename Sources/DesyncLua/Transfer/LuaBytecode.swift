@@ -22,12 +22,13 @@ enum LuaBytecode {
             LuaRegistryTable.push(.dumpedBytecode, onto: L)
             cache = lua_gettop(L)
         }
-        let code = code(ofFunctionAt: index, dumpCache: cache, in: L)
+        let code = dumpedCode(ofFunctionAt: index, cache: cache, in: L)
         recent?.remember(code, forFunctionAt: index, in: L)
         return code
     }
 
-    private static func code(ofFunctionAt index: Int32, dumpCache cache: Int32, in L: OpaquePointer) -> LuaFunctionCode {
+    /// The closure's code from the dump cache at `cache`, dumped and cached there when missing.
+    private static func dumpedCode(ofFunctionAt index: Int32, cache: Int32, in L: OpaquePointer) -> LuaFunctionCode {
         lua_pushvalue(L, index)
         lua_rawget(L, cache)
         if let code = LuaProxy.object(at: -1, in: L, as: LuaFunctionCode.self) {
@@ -80,7 +81,7 @@ enum LuaBytecode {
     }
 
     /// Pushes the closure for `code` that this state keeps for reuse, loading it on first use.
-    /// Only for functions that need no binding (`LuaCargoFunction.needsNoBinding`): such a closure
+    /// Only for functions with nothing to bind (`hasNothingToBind`): such a closure
     /// carries no state of its own, so handing out one loaded copy every time is the same as
     /// loading a fresh one, and keeps one identity per source closure. The cache is the state's
     /// `LuaRegistryTable.loadedFunctions`, keyed by `code.id`.
