@@ -14,7 +14,7 @@ struct QueueStateTests {
     }
 
     /// Runs every job of `jobs` in order and returns what they logged.
-    private static func run(_ jobs: inout Deque<Job>, log: LogBox) -> [Int] {
+    private static func run(_ jobs: inout JobList, log: LogBox) -> [Int] {
         var value = 0
         while let job = jobs.popFirst() {
             withUnsafeMutablePointer(to: &value) { job.body.run(on: UnsafeMutableRawPointer($0)) }
@@ -27,10 +27,12 @@ struct QueueStateTests {
         let log = LogBox()
         var state = QueueState()
         for number in 0..<10 { _ = state.submit(Self.job(number, log: log)) }
-        var batch = Deque<Job>()
+        var batch = JobList()
         state.take(upTo: limit, into: &batch)
-        #expect(batch.count == min(limit, 10))
-        #expect(state.queued == 10 - min(limit, 10))
+        let taken = batch.count
+        #expect(taken == min(limit, 10))
+        let left = state.queued
+        #expect(left == 10 - min(limit, 10))
         #expect(Self.run(&batch, log: log) == Array(0..<min(limit, 10)))
     }
 
@@ -39,11 +41,12 @@ struct QueueStateTests {
         let log = LogBox()
         var state = QueueState()
         for number in 0..<untakenCount { _ = state.submit(Self.job(number, log: log)) }
-        var batch = Deque<Job>()
+        var batch = JobList()
         state.take(upTo: .max, into: &batch)
         for number in untakenCount..<(untakenCount + newerCount) { _ = state.submit(Self.job(number, log: log)) }
         state.giveBack(&batch)
-        #expect(batch.isEmpty)
+        let batchEmptied = batch.isEmpty
+        #expect(batchEmptied)
         state.take(upTo: .max, into: &batch)
         #expect(Self.run(&batch, log: log) == Array(0..<(untakenCount + newerCount)))
     }

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// What kind of call queued a job; kept for statistics and tracing.
 public enum JobKind: UInt8, Sendable, CaseIterable {
     case sync, async, future, after, pipe
@@ -63,3 +65,8 @@ struct Job: Sendable {
         self.init(gate: gate, kind: kind, body: ClosureJob(body))
     }
 }
+
+/// A queue's jobs, in order. A noncopyable deque because its `append` and `prepend` consume the
+/// job: `Deque.append` borrows it and copies it in, a retain and a release of the job's closure
+/// per job (perf: 7% of a thread submitting `async` jobs), which a move does not need.
+typealias JobList = UniqueDeque<Job>

@@ -1,5 +1,3 @@
-import DequeModule
-import NIOConcurrencyHelpers
 import Synchronization
 
 /// The machinery behind a ``Desync``, whatever its value type: its jobs, and the rules for who
@@ -32,7 +30,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     /// only by the owner (the lock orders the writes made while taking or giving back a batch);
     /// read by `pending`.
     private let inHand = Atomic<Int>(0)
-    private let state = NIOLockedValueBox(QueueState())
+    private let state = AdaptiveLockedValue(QueueState())
     let scheduler: Scheduler
     /// The scheduler's tracer, kept here so the `sync` fast path finds it with one load.
     @usableFromInline let tracer: Tracer
@@ -94,7 +92,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     }
 
     /// Sets `owner` from the state: idle lets a `sync` enter without the lock again.
-    private func publish(_ state: QueueState) {
+    private func publish(_ state: borrowing QueueState) {
         let word: UInt
         switch state.phase {
         case .idle: word = Self.ownerIdle
@@ -207,7 +205,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
             case .reentrant:
                 preconditionFailure(Self.reentrancyMessage)
             case .drive:
-                var batch = Deque<Job>()
+                var batch = JobList()
                 drain(limit: .max, until: gate, onPoolThread: false, batch: &batch)
             case .help(let blocker):
                 if !blocker.help(until: deadline) { return gate.isDone }
@@ -224,14 +222,14 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     }
 
     func runTurnOnWorker() {
-        var batch = Deque<Job>()
+        var batch = JobList()
         runTurn(batch: &batch)
     }
 
     /// A pool thread popped the queue from the ready list: claims it if nobody else did, and runs
     /// one turn. `batch` is the worker's scratch space, kept across turns so taking a batch does
     /// not allocate.
-    final func runTurn(batch: inout Deque<Job>) {
+    final func runTurn(batch: inout JobList) {
         let me = ThreadID.current
         guard transition({ $0.claimForWorker(me) }) else { return }
         drain(limit: Self.turnLimit, until: nil, onPoolThread: true, batch: &batch)
@@ -242,13 +240,13 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     /// of at most what the turn may still run (`QueueState.take`), so the lock is taken once per
     /// batch, not once per job; those not run (the waiting caller's own job came early, or a gate
     /// is closed) are given back to the front of the queue.
-    private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool, batch: inout Deque<Job>) {
+    private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool, batch: inout JobList) {
         var counts = JobCounts()
         var mostTaken = 0
         defer {
             scheduler.count(counts, onPoolThread: onPoolThread)
-            // Deque does not shrink: let a big backlog's storage go rather than keep it.
-            if mostTaken > Self.batchCapacityKept { batch = Deque() }
+            // A job list does not shrink: let a big backlog's storage go rather than keep it.
+            if mostTaken > Self.batchCapacityKept { batch = JobList() }
         }
         let tracer = self.tracer
         while counts.total < limit, !(stop?.isDone ?? false) {
@@ -282,7 +280,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         finishRunning()
     }
 
-    private func suspend(before job: Job, givingBack untaken: inout Deque<Job>, gate: any Gate) {
+    private func suspend(before job: Job, givingBack untaken: inout JobList, gate: any Gate) {
         transition { state in
             state.giveBack(&untaken)
             state.suspend(before: job, on: gate)
@@ -305,7 +303,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         })
     }
 
-    private func finishRunning(givingBack untaken: inout Deque<Job>) {
+    private func finishRunning(givingBack untaken: inout JobList) {
         perform(transition { state in
             state.giveBack(&untaken)
             inHand.store(0, ordering: .relaxed)

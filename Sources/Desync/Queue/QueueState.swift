@@ -1,9 +1,7 @@
-import DequeModule
-
 /// The state of one object's queue, as a value: each transition returns what the caller must do
 /// once the lock is released (schedule the queue, wake waiters), so nothing but bookkeeping happens
-/// under the lock.
-struct QueueState: Sendable {
+/// under the lock. Noncopyable, as its jobs are: they are only ever moved.
+struct QueueState: ~Copyable, Sendable {
     enum Phase: Equatable, Sendable {
         /// No jobs, nobody running.
         case idle
@@ -43,7 +41,7 @@ struct QueueState: Sendable {
         case reentrant
     }
 
-    private(set) var jobs = Deque<Job>()
+    private var jobs = JobList()
     private(set) var phase = Phase.idle
     /// The owner is a `sync` that entered through `QueueCore`'s owner word, without the lock, and
     /// was adopted (`adoptInlineOwner`) because someone needed the queue meanwhile: it must leave
@@ -126,7 +124,7 @@ struct QueueState: Sendable {
     /// empty `batch` with `jobs` (constant time under the lock however many wait, and `jobs` gets
     /// the batch's storage back for the next submissions); a partial take moves `limit` jobs, so
     /// a turn never takes more than it may run and has nothing to give back.
-    mutating func take(upTo limit: Int, into batch: inout Deque<Job>) {
+    mutating func take(upTo limit: Int, into batch: inout JobList) {
         precondition(batch.isEmpty, "desync: taking jobs into a batch that is not empty")
         if jobs.count <= limit {
             swap(&jobs, &batch)
@@ -140,7 +138,7 @@ struct QueueState: Sendable {
     /// The owner gives back jobs it took and did not run; they go back to the front, in order.
     /// Jobs are moved, never copied, and only the shorter side moves: a long backlog given back
     /// behind a few new submissions costs as much as those few.
-    mutating func giveBack(_ untaken: inout Deque<Job>) {
+    mutating func giveBack(_ untaken: inout JobList) {
         if untaken.count <= jobs.count {
             while let job = untaken.popLast() { jobs.prepend(job) }
         } else {

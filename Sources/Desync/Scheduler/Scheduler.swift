@@ -1,5 +1,3 @@
-import DequeModule
-import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -38,7 +36,7 @@ public final class Scheduler: Sendable {
         return count
     }
 
-    private let state: NIOLockedValueBox<SchedulerState>
+    private let state: AdaptiveLockedValue<SchedulerState>
     private let totals = JobTotals()
 
     /// Per-job tracing for this pool's objects: `tracing.start()`, then `tracing.stop()` returns
@@ -48,7 +46,7 @@ public final class Scheduler: Sendable {
     /// A new pool with at most `maxThreads` threads (0 allowed), started on demand.
     public init(maxThreads: Int = Scheduler.defaultMaxThreads) {
         precondition(maxThreads >= 0, "desync: maxThreads must be 0 or more, not \(maxThreads)")
-        state = NIOLockedValueBox(SchedulerState(maxThreads: maxThreads))
+        state = AdaptiveLockedValue(SchedulerState(maxThreads: maxThreads))
     }
 
     /// The most threads the pool runs at once; 0 means queued work runs only when a `sync` or a
@@ -142,7 +140,7 @@ public final class Scheduler: Sendable {
         var finishedTurn = false
         var woken = false
         // Reused turn after turn, so taking a batch of jobs does not allocate.
-        var batch = Deque<Job>()
+        var batch = JobList()
         while true {
             let action = state.withLockedValue {
                 $0.nextWork(finishedTurn: finishedTurn, woken: woken, parker: idleParker)
