@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "desync-lua", targets: ["desync-lua"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // NIOLockedValueBox: a pthread mutex, which ThreadSanitizer understands. The standard
         // library's `Mutex` waits on futexes that TSan cannot see, so every access it guards is
         // reported as a race (checked with Swift 6.3.1 on Linux; see README, "Why not Mutex").
