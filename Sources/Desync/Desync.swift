@@ -32,8 +32,8 @@ public final class Desync<T>: Sendable {
     @inlinable
     public func async(_ job: @escaping @Sendable (inout T) -> Void) {
         // Inlinable so that the job's type-erased box is made in the caller's specialised code,
-        // with no run-time metadata lookup.
-        queue.submit(ClosureJob(job), kind: .async)
+        // with no run-time metadata lookup, and moved from there into the queue.
+        queue.submit(Job(kind: .async, body: ClosureJob(job)))
     }
 
     /// Runs `job` after every job queued before it and returns its result; an error it throws is
@@ -94,7 +94,7 @@ public final class Desync<T>: Sendable {
         as kind: JobKind, _ job: @escaping @Sendable (inout T) throws -> R
     ) -> DesyncFuture<R> {
         let future = DesyncFuture<R>(queue: queue)
-        queue.submit(FutureJob(future: future, body: job), kind: kind)
+        queue.submit(Job(kind: kind, body: FutureJob(future: future, body: job)))
         return future
     }
 

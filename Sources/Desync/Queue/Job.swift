@@ -54,10 +54,17 @@ struct Job: Sendable {
     /// When it was queued, for tracing; 0 when tracing was off.
     var queuedAt: UInt64 = 0
 
-    init(gate: (any Gate)?, kind: JobKind, body: any JobBody) {
+    init(gate: (any Gate)?, kind: JobKind, body: consuming any JobBody) {
         self.gate = gate
         self.kind = kind
         self.body = body
+    }
+
+    /// A job with no gate, made in inlinable code (`Desync.async`) and moved into the queue from
+    /// there: the type-erased body is then boxed once, with no copy.
+    @usableFromInline
+    init(kind: JobKind, body: consuming any JobBody) {
+        self.init(gate: nil, kind: kind, body: body)
     }
 
     /// A closure on a `T`: call sites inside the module stay as they were.

@@ -128,10 +128,6 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     // MARK: Queuing
 
     @usableFromInline
-    final func submit(_ body: consuming any JobBody, kind: JobKind) {
-        submit(Job(gate: nil, kind: kind, body: body))
-    }
-
     final func submit(_ job: consuming Job) {
         job.queuedAt = tracer.stamp()
         // Moved, not copied, into the queue: a copy of a job is an existential copy and a retain.

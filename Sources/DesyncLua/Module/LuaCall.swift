@@ -129,6 +129,7 @@ struct LuaCall {
 
     /// Captures `count` values from `first` for another state, naming them from `firstNumber`.
     func capture(from first: Int32, count: Int32, naming: String = "argument", firstNumber: Int = 1) throws -> LuaCargo {
+        if let cargo = LuaCargo.captureFlat(from: L, first: first, count: max(count, 0)) { return cargo }
         switch LuaCargo.capture(from: L, first: first, count: max(count, 0), describe: { "\(naming) \($0 - 1 + firstNumber)" }) {
         case .success(let cargo): return cargo
         case .failure(let error): throw LuaError(message: error.message)

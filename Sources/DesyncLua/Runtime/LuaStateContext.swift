@@ -55,6 +55,14 @@ final class LuaStateContext {
         return Unmanaged<LuaStateContext>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.hasPendingWork }
     }
 
+    /// `body` with `L`'s `recentFunctionCodes` (nil without a context), borrowed from the state,
+    /// which holds it: asked on every capture of a function, and a strong reference to the
+    /// context and the table cost two retains and two releases.
+    static func withRecentFunctionCodes<R>(of L: OpaquePointer, _ body: (RecentFunctionCodes) -> R?) -> R? {
+        guard let pointer = desync_extraspace(L).pointee else { return nil }
+        return Unmanaged<LuaStateContext>.fromOpaque(pointer)._withUnsafeGuaranteedRef { body($0.recentFunctionCodes) }
+    }
+
     /// Runs this state's `on_error` handler for each report that arrived, in order.
     func deliverPending(in L: OpaquePointer) throws {
         try runtime.errors.deliver(to: self, in: L)

@@ -16,8 +16,10 @@ enum LuaBytecode {
     static func code(
         ofFunctionAt index: Int32, cache: inout Int32, reusable: Bool, in L: OpaquePointer
     ) -> LuaFunctionCode {
+        if reusable, let code = LuaStateContext.withRecentFunctionCodes(of: L, { $0.code(ofFunctionAt: index, in: L) }) {
+            return code
+        }
         let recent = reusable ? LuaStateContext.of(L)?.recentFunctionCodes : nil
-        if let code = recent?.code(ofFunctionAt: index, in: L) { return code }
         if cache == 0 {
             LuaRegistryTable.push(.dumpedBytecode, onto: L)
             cache = lua_gettop(L)
@@ -58,7 +60,8 @@ enum LuaBytecode {
     static func hasNothingToBind(functionAt index: Int32, in L: OpaquePointer) -> Bool {
         guard let name = lua_getupvalue(L, index, 1) else { return true }
         lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        let isGlobalEnvironment = lua_rawequal(L, -1, -2) != 0 && String(cString: name) == "_ENV"
+        // strcmp, not a Swift String: this runs on every capture of a function.
+        let isGlobalEnvironment = lua_rawequal(L, -1, -2) != 0 && strcmp(name, "_ENV") == 0
         desync_pop(L, 2)
         guard isGlobalEnvironment else { return false }
         if lua_getupvalue(L, index, 2) != nil {

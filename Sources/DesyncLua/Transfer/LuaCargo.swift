@@ -96,6 +96,25 @@ public struct LuaCargo: Sendable {
         if let storage = LuaFlatCapture.storage(from: L, first: first, count: max(count, 0)) {
             return .success(LuaCargo(storage: storage))
         }
+        return captureGraph(from: L, first: first, count: count, top: top, describe: describe)
+    }
+
+    /// `capture`'s everyday case on its own: the cargo when every value is flat (see
+    /// `LuaFlatCapture`), else nil, and then `capture` must be called. For callers on the hot path
+    /// (`obj:async`), which take the cargo without a `Result` around it: unwrapping one copied
+    /// the cargo, a retain and a release of each value in it.
+    static func captureFlat(from L: OpaquePointer, first: Int32, count: Int32) -> LuaCargo? {
+        let first = lua_absindex(L, first)
+        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0,
+              let storage = LuaFlatCapture.storage(from: L, first: first, count: max(count, 0))
+        else { return nil }
+        return LuaCargo(storage: storage)
+    }
+
+    /// The full capture, a walk of the graph of values; `first` is absolute.
+    private static func captureGraph(
+        from L: OpaquePointer, first: Int32, count: Int32, top: Int32, describe: (Int) -> String
+    ) -> Result<LuaCargo, LuaTransferError> {
         var capture = LuaCargoCapture(from: L, rootCount: Int(max(count, 0)))
         defer { lua_settop(L, top) }
         do {

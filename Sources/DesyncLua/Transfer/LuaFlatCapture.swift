@@ -17,12 +17,13 @@ enum LuaFlatCapture {
         case ...0:
             return LuaCargo.Storage.none
         case 1:
-            return value(at: first, dumpCache: &dumpCache, in: L).map { .one($0) }
+            guard let value = value(at: first, dumpCache: &dumpCache, in: L) else { return nil }
+            return .one(consume value)
         case 2:
             guard let a = value(at: first, dumpCache: &dumpCache, in: L),
                   let b = value(at: first + 1, dumpCache: &dumpCache, in: L)
             else { return nil }
-            return .two(a, b)
+            return .two(consume a, consume b)
         default:
             var values: [LuaCargoValue] = []
             values.reserveCapacity(Int(count))
