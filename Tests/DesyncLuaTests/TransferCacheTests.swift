@@ -11,7 +11,7 @@ struct TransferCacheTests {
         let second = try source.capture("pure, global").get()
         #expect(target.check(first, "function(p, g) firstPure, firstGlobal = p, g return p(1) == 2 end"))
         #expect(target.check(second, "function(p, g) return rawequal(p, firstPure) and rawequal(g, firstGlobal) end"))
-        #expect(target.holds("debug.getregistry()['desync.transfer.loaded'] ~= nil"))
+        #expect(target.holds("registry_table('loaded') ~= nil"))
     }
 
     @Test func distinctClosuresOfOneCargoStayDistinct() throws {
@@ -51,8 +51,8 @@ struct TransferCacheTests {
         #expect(firstBound.code === secondBound.code)
         #expect(firstCode.id != firstBound.code.id)
         #expect(source.holds("""
-            getmetatable(debug.getregistry()['desync.transfer.dumped']).__mode == 'k'
-                and type(debug.getregistry()['desync.transfer.dumped'][original]) == 'userdata'
+            getmetatable(registry_table('dumped')).__mode == 'k'
+                and type(registry_table('dumped')[original]) == 'userdata'
             """))
     }
 
@@ -68,6 +68,6 @@ struct TransferCacheTests {
         source.run("function temporary() return 1 end")
         _ = source.capture("temporary")
         source.run("temporary = nil collectgarbage() collectgarbage()")
-        #expect(source.holds("next(debug.getregistry()['desync.transfer.dumped']) == nil"))
+        #expect(source.holds("next(registry_table('dumped')) == nil"))
     }
 }

@@ -150,7 +150,7 @@ struct TransferModuleSwiftFunctionTests {
         source.run("local new = answer job = function() return new() end")
         #expect(try transfer("answer, {f = answer}, job", from: source, to: target, check: """
             function(f, t, job) return f() == 49 and rawequal(t.f, f) and job() == 49
-                and debug.getregistry()['desync.swiftfunctions'][f] == true end
+                and registry_table('swiftfunctions')[f] == true end
             """))
     }
 

@@ -8,6 +8,8 @@ final class TestLuaState {
 
     init() {
         L = desync_newstate()!
+        lua_pushcclosure(L, registryTableLookup, 0)
+        popIntoGlobal("registry_table")
     }
 
     deinit {
@@ -73,6 +75,23 @@ final class TestLuaState {
         defer { lua_settop(L, top) }
         return run("return \(condition)", sourceLocation: sourceLocation) == 1 && lua_toboolean(L, -1) != 0
     }
+}
+
+/// `registry_table(name)` in every test state: transfer's table `name` ("dumped", "loaded",
+/// "proxies", "swiftfunctions"), or nil before its first use. The registry keys them by light
+/// userdata that only Swift can make, so Lua test code asks Swift for them.
+private let registryTableLookup: lua_CFunction = { L in
+    guard let L else { return 0 }
+    let tables: [String: LuaRegistryTable] = [
+        "dumped": .dumpedBytecode, "loaded": .loadedFunctions, "proxies": .liveProxies, "swiftfunctions": .swiftFunctions,
+    ]
+    guard let name = lua_tolstring(L, 1, nil).map({ String(cString: $0) }), let table = tables[name],
+          LuaRegistryTable.pushIfPresent(table, onto: L)
+    else {
+        lua_pushnil(L)
+        return 1
+    }
+    return 1
 }
 
 /// Captures `expressions` in `source` and checks them in `target` with the Lua function `check`.
