@@ -90,6 +90,12 @@ public final class Scheduler: Sendable {
         }
     }
 
+    /// Puts `queue` at the tail of the ready list without waking a thread: for a pool thread
+    /// ending its turn, which asks for work (`nextWork`) right after.
+    func relist(_ queue: QueueCore) {
+        state.withLockedValue { $0.relist(queue) }
+    }
+
     func count(_ counts: JobCounts, onPoolThread: Bool) {
         totals.add(counts, onPoolThread: onPoolThread)
     }
@@ -146,7 +152,8 @@ public final class Scheduler: Sendable {
                 $0.nextWork(finishedTurn: finishedTurn, woken: woken, parker: idleParker)
             }
             switch action {
-            case .retire:
+            case .retire(let next):
+                next?.unpark()
                 return
             case .sleep:
                 finishedTurn = false

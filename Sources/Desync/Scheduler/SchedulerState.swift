@@ -12,7 +12,8 @@ struct SchedulerState: Sendable {
         /// Run the queue; wake `andWake` first, if set, for the ready queues left behind.
         case run(QueueCore, andWake: Parker?)
         case sleep
-        case retire
+        /// End the thread; wake `andWake` first, if set, for the ready queues left behind.
+        case retire(andWake: Parker?)
     }
 
     private(set) var ready = Deque<QueueCore>()
@@ -54,6 +55,12 @@ struct SchedulerState: Sendable {
         return .none
     }
 
+    /// A worker that ends its turn lists the queue it ran, which has jobs left, and asks for work
+    /// next: nobody needs waking (`nextWork` wakes one if other queues wait too).
+    mutating func relist(_ queue: QueueCore) {
+        ready.append(queue)
+    }
+
     /// A worker asks for work, after finishing a turn if `finishedTurn`, or after being woken
     /// from sleep if `woken`.
     mutating func nextWork(finishedTurn: Bool, woken: Bool, parker: Parker) -> WorkerAction {
@@ -63,7 +70,14 @@ struct SchedulerState: Sendable {
         if woken, waking > 0 { waking -= 1 }
         if threadsAlive > threadLimit {
             threadsAlive -= 1
-            return .retire
+            // Ready queues (the one this thread relisted at the end of its turn, say) must not
+            // be left to nobody. Idle threads are retired before busy ones, so one is rarely
+            // there to wake; busy ones take the queue at the end of their turn.
+            if !ready.isEmpty, waking == 0, let next = idle.popLast() {
+                waking += 1
+                return .retire(andWake: next)
+            }
+            return .retire(andWake: nil)
         }
         if let queue = ready.popFirst() {
             threadsBusy += 1
