@@ -98,6 +98,15 @@ struct LuaCall {
         return object
     }
 
+    /// `body` with the shared object at `index`, borrowed (see `LuaProxy.withObject`): for calls
+    /// made once per job. Only an exact `T` is accepted, as every desync shared type is final.
+    func withShared<T: LuaSharedObject, R>(_ index: Int32, as type: T.Type, _ body: (T) throws -> R) throws -> R {
+        guard let result = try LuaProxy.withObject(at: index, in: L, as: type, body) else {
+            throw typeError(index, expected: T.luaTypeName)
+        }
+        return result
+    }
+
     func checkFunction(_ index: Int32) throws {
         guard lua_type(L, index) == LUA_TFUNCTION else { throw typeError(index, expected: "function") }
     }

@@ -44,11 +44,12 @@ enum ObjectMethods {
     }
 
     static func async(_ call: LuaCall) throws -> Int32 {
-        // Not through `job`: the cargo goes straight into the job, as a temporary, so it is
-        // moved rather than copied (a copy retains every value in it).
-        let object = try call.shared(1, as: LuaObject.self)
-        try call.checkFunction(2)
-        object.async(try call.capture(from: 2, count: call.count - 1))
+        // Not through `job`: the object is borrowed, and the cargo goes straight into the job,
+        // as a temporary, so it is moved rather than copied (a copy retains every value in it).
+        try call.withShared(1, as: LuaObject.self) { object in
+            try call.checkFunction(2)
+            object.async(try call.capture(from: 2, count: call.count - 1))
+        }
         return 0
     }
 

@@ -46,6 +46,26 @@ enum LuaProxy {
         slot(at: index, in: L)?.pointee
     }
 
+    /// Runs `body` with the shared object at `index` when it is exactly a `T` (desync's shared
+    /// types are final), borrowed from the proxy: the proxy is on the stack for the whole call and
+    /// holds the object, so `body` may use it without a retain. Returns nil, without calling
+    /// `body`, when the value is no such proxy.
+    ///
+    /// For the calls made once per job (`obj:async`): a retain and a release of the object there
+    /// are atomic operations on a line that the worker running the object's jobs writes too.
+    static func withObject<T: LuaSharedObject, R>(
+        at index: Int32, in L: OpaquePointer, as: T.Type, _ body: (T) throws -> R
+    ) rethrows -> R? {
+        guard let slot = slot(at: index, in: L) else { return nil }
+        // A class existential's first word is the instance (Swift's documented type layout), and
+        // an empty Optional of it is a null word: read the reference without copying it.
+        guard let instance = UnsafeRawPointer(slot).load(as: UnsafeRawPointer?.self) else { return nil }
+        return try Unmanaged<AnyObject>.fromOpaque(instance)._withUnsafeGuaranteedRef { object in
+            guard type(of: object) == T.self else { return nil }
+            return try body(unsafeDowncast(object, to: T.self))
+        }
+    }
+
     /// Typed convenience: the shared object at `index` when it is a `T`.
     static func object<T: LuaSharedObject>(at index: Int32, in L: OpaquePointer, as: T.Type) -> T? {
         guard let object = object(at: index, in: L) else { return nil }
