@@ -54,4 +54,37 @@ struct LifetimeTests {
         }
         #expect(eventually { released.load(ordering: .relaxed) })
     }
+
+    /// Jobs that ran are destroyed in bursts (`QueueCore.ranJobsKept`), not one by one: what they
+    /// captured is still released, in every way a turn can end (the turn limit, a closed gate,
+    /// a waiting caller's own job, the queue running dry), with pool threads and without.
+    @Test("what every job captured is released once the jobs ran", arguments: [0, 1, 2])
+    func capturesAreReleased(threads: Int) {
+        final class Releases: Sendable {
+            let count = Atomic<Int>(0)
+        }
+        final class Capture: Sendable {
+            let releases: Releases
+            init(_ releases: Releases) { self.releases = releases }
+            deinit { releases.count.add(1, ordering: .relaxed) }
+        }
+        let released = Releases()
+        let scheduler = Scheduler(maxThreads: threads)
+        let object = Desync(0, scheduler: scheduler)
+        let gateOpener = Desync(0, scheduler: scheduler)
+        let jobs = 1000
+        for index in 0..<jobs {
+            let capture = Capture(released)
+            if index == 500 {
+                // A closed gate in the middle of a batch: the jobs before it ran, the rest wait.
+                let first = gateOpener.future { _ in 1 }
+                _ = object.after(first) { _, _ in withExtendedLifetime(capture) {} }
+            } else {
+                object.async { value in withExtendedLifetime(capture) { value += 1 } }
+            }
+        }
+        // With 0 threads the sync runs every job on this thread.
+        #expect(object.sync { $0 } == jobs - 1)
+        #expect(eventually { released.count.load(ordering: .relaxed) == jobs })
+    }
 }

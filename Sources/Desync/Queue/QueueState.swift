@@ -147,10 +147,10 @@ struct QueueState: ~Copyable, Sendable {
         }
     }
 
-    /// The owner found the next job's gate closed: it goes back to the front and the queue
-    /// waits, holding no thread. Waiters keep sleeping until `resume`.
-    mutating func suspend(before job: Job, on gate: any Gate) {
-        jobs.prepend(job)
+    /// The owner found the first queued job's gate closed (it gave that job back, first): the
+    /// queue waits, holding no thread. Waiters keep sleeping until `resume`.
+    mutating func suspend(on gate: any Gate) {
+        precondition(!jobs.isEmpty, "desync: suspending a queue with no job to wait")
         phase = .suspended
         suspendedOn = gate
     }
