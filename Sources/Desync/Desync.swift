@@ -29,6 +29,10 @@ public final class Desync<T>: Sendable {
     public var scheduler: Scheduler { queue.scheduler }
 
     /// Queues `job` and returns at once.
+    ///
+    /// What `job` captured is released after it ran, at the latest when a later `sync`, future,
+    /// `after` or pipe job on this object runs, or 63 `async` jobs later: workers release finished
+    /// jobs in bursts, which keeps two cores from trading the same cache lines for every job.
     @inlinable
     public func async(_ job: @escaping @Sendable (inout T) -> Void) {
         // Inlinable so that the job's type-erased box is made in the caller's specialised code,

@@ -87,4 +87,38 @@ struct LifetimeTests {
         #expect(object.sync { $0 } == jobs - 1)
         #expect(eventually { released.count.load(ordering: .relaxed) == jobs })
     }
+
+    /// Jobs are destroyed in bursts, but never after a later job has handed back its result: a
+    /// `sync` that returns has seen every earlier job's captures released, as if each job were
+    /// destroyed right after it ran. The worker's batch is made [async holding a capture, sync,
+    /// a job that blocks], so that the burst would otherwise come after the sync returned.
+    @Test("an async job's captures are released before a later sync returns", arguments: 0..<5)
+    func capturesReleasedBeforeLaterSync(round: Int) {
+        final class Flag: Sendable { let value = Atomic<Bool>(false) }
+        final class Capture: Sendable {
+            let flag: Flag
+            init(_ flag: Flag) { self.flag = flag }
+            deinit { flag.value.store(true, ordering: .sequentiallyConsistent) }
+        }
+        let object = Desync(0, scheduler: Scheduler(maxThreads: 1))
+        let first = Latch(), last = Latch(), started = Latch()
+        let flag = Flag()
+        object.async { _ in started.open(); _ = first.wait() }
+        #expect(started.wait())
+        do {
+            let capture = Capture(flag)
+            object.async { value in withExtendedLifetime(capture) { value += 1 } }
+        }
+        Thread.detach {
+            // Once the sync below is queued: a blocking job behind it, then let the worker go.
+            _ = eventually { object.pending >= 3 }
+            object.async { _ in _ = last.wait() }
+            _ = eventually { object.pending >= 4 }
+            first.open()
+        }
+        #expect(object.sync { $0 } == 1)
+        let releasedWhenSyncReturned = flag.value.load(ordering: .sequentiallyConsistent)
+        last.open()
+        #expect(releasedWhenSyncReturned, "the async job's capture was still alive after sync returned")
+    }
 }

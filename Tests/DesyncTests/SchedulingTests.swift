@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 
@@ -173,5 +176,37 @@ struct SchedulingTests {
         #expect(otherRan.wait())
         keepFeeding.store(false, ordering: .relaxed)
         #expect(busy.sync { $0 } > 1000)
+    }
+
+    /// Threads ending their turn relist their queue without waking anyone, and retire when the
+    /// pool shrank: whatever the resizing, no ready queue may be left with no thread to run it.
+    @Test("resizing the pool at random while long queues run never strands a ready queue", arguments: [1, 0])
+    func resizingNeverStrandsAQueue(smallest: Int) {
+        for round in 0..<5 {
+            let scheduler = Scheduler(maxThreads: 2)
+            let ran = Atomic<Int>(0)
+            let objects = (0..<40).map { _ in Desync(0, scheduler: scheduler) }
+            let stop = Atomic<Bool>(false)
+            let resizerDone = Latch()
+            Thread.detach {
+                var random = SystemRandomNumberGenerator()
+                while !stop.load(ordering: .relaxed) {
+                    scheduler.maxThreads = Int.random(in: smallest...4, using: &random)
+                    usleep(UInt32.random(in: 0...300, using: &random))
+                }
+                resizerDone.open()
+            }
+            let perObject = 1500
+            for _ in 0..<perObject {
+                for object in objects { object.async { _ in ran.add(1, ordering: .relaxed) } }
+            }
+            stop.store(true, ordering: .relaxed)
+            #expect(resizerDone.wait())
+            scheduler.maxThreads = 3
+            let total = objects.count * perObject
+            let done = eventually(seconds: 30) { ran.load(ordering: .relaxed) == total }
+            #expect(done, "round \(round): \(ran.load(ordering: .relaxed)) of \(total) jobs ran; \(scheduler.stats)")
+            if !done { return }
+        }
     }
 }

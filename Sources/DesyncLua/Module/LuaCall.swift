@@ -98,13 +98,13 @@ struct LuaCall {
         return object
     }
 
-    /// `body` with the shared object at `index`, borrowed (see `LuaProxy.withObject`): for calls
-    /// made once per job. Only an exact `T` is accepted, as every desync shared type is final.
-    func withShared<T: LuaSharedObject, R>(_ index: Int32, as type: T.Type, _ body: (T) throws -> R) throws -> R {
-        guard let result = try LuaProxy.withObject(at: index, in: L, as: type, body) else {
+    /// The proxy block at `index`, checked to hold a `T` (exactly: every desync shared type is
+    /// final), for `LuaProxy.withObject(in:as:_:)`, which borrows the object without retaining it.
+    func sharedSlot<T: LuaSharedObject>(_ index: Int32, as type: T.Type) throws -> LuaProxy.Slot {
+        guard let slot = LuaProxy.slot(at: index, in: L, holding: type) else {
             throw typeError(index, expected: T.luaTypeName)
         }
-        return result
+        return slot
     }
 
     func checkFunction(_ index: Int32) throws {

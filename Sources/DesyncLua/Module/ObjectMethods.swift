@@ -44,12 +44,17 @@ enum ObjectMethods {
     }
 
     static func async(_ call: LuaCall) throws -> Int32 {
-        // Not through `job`: the object is borrowed, and the cargo goes straight into the job,
-        // as a temporary, so it is moved rather than copied (a copy retains every value in it).
-        try call.withShared(1, as: LuaObject.self) { object in
-            try call.checkFunction(2)
-            object.async(try call.capture(from: 2, count: call.count - 1))
-        }
+        // The object is borrowed from its proxy rather than retained (a retain is an atomic write
+        // to a line that the worker running the object's jobs writes too), and only once the
+        // arguments are captured: capturing allocates in this state, a garbage collection step
+        // can run finalizers, and a finalizer is Lua code that may release the object (an
+        // explicit `__gc` call on its proxy). After the capture no Lua code runs until we return.
+        let slot = try call.sharedSlot(1, as: LuaObject.self)
+        try call.checkFunction(2)
+        var cargo = Optional(try call.capture(from: 2, count: call.count - 1))
+        // Moved into the job, not copied: a copy retains every value in the cargo.
+        let queued: Void? = LuaProxy.withObject(in: slot, as: LuaObject.self) { $0.async(cargo.take()!) }
+        if queued == nil { throw call.typeError(1, expected: LuaObject.luaTypeName) }
         return 0
     }
 
