@@ -98,15 +98,6 @@ struct LuaCall {
         return object
     }
 
-    /// The proxy block at `index`, checked to hold a `T` (exactly: every desync shared type is
-    /// final), for `LuaProxy.withObject(in:as:_:)`, which borrows the object without retaining it.
-    func sharedSlot<T: LuaSharedObject>(_ index: Int32, as type: T.Type) throws -> LuaProxy.Slot {
-        guard let slot = LuaProxy.slot(at: index, in: L, holding: type) else {
-            throw typeError(index, expected: T.luaTypeName)
-        }
-        return slot
-    }
-
     func checkFunction(_ index: Int32) throws {
         guard lua_type(L, index) == LUA_TFUNCTION else { throw typeError(index, expected: "function") }
     }

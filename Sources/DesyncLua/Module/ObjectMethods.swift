@@ -44,17 +44,13 @@ enum ObjectMethods {
     }
 
     static func async(_ call: LuaCall) throws -> Int32 {
-        // The object is borrowed from its proxy rather than retained (a retain is an atomic write
-        // to a line that the worker running the object's jobs writes too), and only once the
-        // arguments are captured: capturing allocates in this state, a garbage collection step
-        // can run finalizers, and a finalizer is Lua code that may release the object (an
-        // explicit `__gc` call on its proxy). After the capture no Lua code runs until we return.
-        let slot = try call.sharedSlot(1, as: LuaObject.self)
+        // A strong reference, not a borrow from the proxy: capturing the arguments allocates in
+        // this state, which can run finalizers, Lua code that may release the proxy's object.
+        let object = try call.shared(1, as: LuaObject.self)
         try call.checkFunction(2)
-        var cargo = Optional(try call.capture(from: 2, count: call.count - 1))
-        // Moved into the job, not copied: a copy retains every value in the cargo.
-        let queued: Void? = LuaProxy.withObject(in: slot, as: LuaObject.self) { $0.async(cargo.take()!) }
-        if queued == nil { throw call.typeError(1, expected: LuaObject.luaTypeName) }
+        // The cargo goes straight into the job, as a temporary, so it is moved rather than copied
+        // (a copy retains every value in it).
+        object.async(try call.capture(from: 2, count: call.count - 1))
         return 0
     }
 

@@ -46,33 +46,6 @@ enum LuaProxy {
         slot(at: index, in: L)?.pointee
     }
 
-    /// The block of the proxy at `index` when it holds exactly a `T` (desync's shared types are
-    /// final), for `withObject(in:as:_:)`; nil when the value is no such proxy.
-    static func slot<T: LuaSharedObject>(at index: Int32, in L: OpaquePointer, holding: T.Type) -> Slot? {
-        guard let slot = slot(at: index, in: L) else { return nil }
-        return withObject(in: slot, as: T.self) { _ in true } == true ? slot : nil
-    }
-
-    /// Runs `body` with the `T` in `slot` (from `slot(at:in:holding:)`), borrowed from the proxy,
-    /// which holds it; nil, without calling `body`, when the proxy's `__gc` has released it since.
-    /// The proxy must stay on the stack meanwhile, so the block stays valid; only Swift writes it
-    /// (a new proxy's object, nil on `__gc`), so the object is that `T` or nothing.
-    ///
-    /// For the calls made once per job (`obj:async`): a retain and a release of the object there
-    /// are atomic writes to a line that the worker running the object's jobs writes too.
-    ///
-    /// - Important: no Lua code may run during `body`: a finalizer (or any Lua code) can call the
-    ///   proxy's `__gc` and free the object; and allocating in a state can run finalizers.
-    static func withObject<T: LuaSharedObject, R>(in slot: Slot, as: T.Type, _ body: (T) throws -> R) rethrows -> R? {
-        // A class existential's first word is the instance (Swift's documented type layout), and
-        // an empty Optional of it is a null word: read the reference without copying it.
-        guard let instance = UnsafeRawPointer(slot).load(as: UnsafeRawPointer?.self) else { return nil }
-        return try Unmanaged<AnyObject>.fromOpaque(instance)._withUnsafeGuaranteedRef { object in
-            guard type(of: object) == T.self else { return nil }
-            return try body(unsafeDowncast(object, to: T.self))
-        }
-    }
-
     /// Typed convenience: the shared object at `index` when it is a `T`.
     static func object<T: LuaSharedObject>(at index: Int32, in L: OpaquePointer, as: T.Type) -> T? {
         guard let object = object(at: index, in: L) else { return nil }
