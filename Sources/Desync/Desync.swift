@@ -86,10 +86,15 @@ public final class Desync<T>: Sendable {
     /// let total = numbers.future { $0.reduce(0, +) }
     /// print(try total.wait())
     /// ```
+    @inlinable
     public func future<R: Sendable>(
         _ job: @escaping @Sendable (inout T) throws -> R
     ) -> DesyncFuture<R> {
-        future(as: .future, job)
+        // Inlinable, as `async` is, so that the caller's specialised code makes the future and
+        // its job: in unspecialised code each of their generic types is looked up at run time.
+        let future = DesyncFuture<R>(core: queue)
+        queue.submit(Job(kind: .future, body: FutureJob(future: future, body: job)))
+        return future
     }
 
     /// `future`, counted and traced as another kind of call: a `sync` that waits through a

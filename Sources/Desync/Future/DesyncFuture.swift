@@ -29,29 +29,38 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         case cancelled
     }
 
-    private enum Phase {
-        case pending
-        case running
-        case finished(Result<Success, any Error>)
-        case cancelled
-    }
-
-    private struct State {
-        var phase = Phase.pending
-        var wakeList = WakeList()
-    }
-
-    private let state = NIOLockedValueBox(State())
+    private let state = NIOLockedValueBox(FutureState())
     /// Set, under the lock, when the phase becomes finished or cancelled, and never cleared:
-    /// `isDone` is polled after every job a waiting caller runs, and a generic class's lock would
-    /// cost a type-metadata lookup on each poll.
+    /// `isDone` is polled after every job a waiting caller runs.
     private let done = Atomic<Bool>(false)
+    /// The job's value or error: written once, under the lock, just before the phase becomes
+    /// succeeded or failed, and read only after that phase was seen under the lock (or `done`
+    /// read true). Not a `Result<Success, any Error>`, and not in the locked state: unspecialised
+    /// generic code (a future's methods, called from other modules) looks up the metadata of
+    /// every generic type it derives from `Success` at run time, and a phase carrying a `Result`
+    /// made a future's round trip cost 21 such lookups, more than half of its instructions
+    /// (callgrind). A pointer to a `Success` and an existential error need none.
+    private nonisolated(unsafe) var storedValue: UnsafeMutablePointer<Success>?
+    private nonisolated(unsafe) var storedError: (any Error)?
     /// The queue the job waits in, so that a blocking wait can run it; for a promise's future,
     /// which has no job, a `PromiseWait`.
     private let queue: any DrivableQueue
 
     init(queue: any DrivableQueue) {
         self.queue = queue
+    }
+
+    /// The future of a job on `core`'s queue, made in inlinable code (`Desync.future`).
+    @usableFromInline
+    convenience init(core: QueueCore) {
+        self.init(queue: core)
+    }
+
+    deinit {
+        if let storedValue {
+            storedValue.deinitialize(count: 1)
+            storedValue.deallocate()
+        }
     }
 
     /// True once the job has finished, successfully or not, or was cancelled. Never blocks.
@@ -61,26 +70,24 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
 
     /// Where the job is now. Never blocks.
     public var status: Status {
-        state.withLockedValue { state in
-            switch state.phase {
-            case .pending: .pending
-            case .running: .running
-            case .finished(.success): .done
-            case .finished(.failure): .failed
-            case .cancelled: .cancelled
-            }
+        switch state.withLockedValue({ $0.phase }) {
+        case .pending: .pending
+        case .running: .running
+        case .succeeded: .done
+        case .failed: .failed
+        case .cancelled: .cancelled
         }
     }
 
     /// The outcome once done, without waiting: nil while pending or running. A cancelled job's
     /// outcome is a `CancellationError`.
     public var outcome: Result<Success, any Error>? {
-        state.withLockedValue { state in
-            switch state.phase {
-            case .pending, .running: nil
-            case .finished(let result): result
-            case .cancelled: .failure(CancellationError())
-            }
+        switch state.withLockedValue({ $0.phase }) {
+        case .pending, .running: nil
+        // Seen under the lock, so the write that came before it is visible.
+        case .succeeded: .success(storedValue!.pointee)
+        case .failed: .failure(storedError!)
+        case .cancelled: .failure(CancellationError())
         }
     }
 
@@ -96,14 +103,25 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// - Precondition: not called from inside a job of the same object while this job is still
     ///   queued behind it (that would wait forever).
     public func wait() throws -> Success {
-        try result.get()
+        queue.wait(for: self, until: nil)
+        return try finishedValue()
     }
 
     /// Waits at most `timeout` for the job. Returns nil on timeout; otherwise the job's value, or
     /// throws its error.
     public func wait(timeout: Duration) throws -> Success? {
         guard queue.wait(for: self, until: .now + timeout) else { return nil }
-        return try outcome!.get()
+        return try finishedValue()
+    }
+
+    /// The value of a future that is done, or its error thrown; without a `Result` in between.
+    private func finishedValue() throws -> Success {
+        switch state.withLockedValue({ $0.phase }) {
+        case .succeeded: return storedValue!.pointee
+        case .failed: throw storedError!
+        case .cancelled: throw CancellationError()
+        case .pending, .running: preconditionFailure("desync: a future's wait returned before it was done")
+        }
     }
 
     /// The job's value, awaited without blocking a thread; throws the job's error.
@@ -147,12 +165,41 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// completed twice, or after a `cancel()`): false then, and nothing changes.
     @discardableResult
     func finish(_ result: Result<Success, any Error>) -> Bool {
+        switch result {
+        case .success(let success): finish(value: success)
+        case .failure(let error): finish(error: error)
+        }
+    }
+
+    /// `finish` with a value.
+    @discardableResult
+    func finish(value success: Success) -> Bool {
+        let pointer = UnsafeMutablePointer<Success>.allocate(capacity: 1)
+        pointer.initialize(to: success)
+        guard publish({ storedValue = pointer }, phase: .succeeded) else {
+            pointer.deinitialize(count: 1)
+            pointer.deallocate()
+            return false
+        }
+        return true
+    }
+
+    /// `finish` with an error.
+    @discardableResult
+    func finish(error: any Error) -> Bool {
+        publish({ storedError = error }, phase: .failed)
+    }
+
+    /// Under the lock, unless the future has an outcome already or was cancelled: `store` (the
+    /// outcome), then `phase`; wakes the waiters after.
+    private func publish(_ store: () -> Void, phase: FutureState.Phase) -> Bool {
         let wakeList: WakeList? = state.withLockedValue { state in
             switch state.phase {
-            case .finished, .cancelled:
+            case .succeeded, .failed, .cancelled:
                 return nil
             case .pending, .running:
-                state.phase = .finished(result)
+                store()
+                state.phase = phase
                 done.store(true, ordering: .releasing)
                 return state.wakeList.take()
             }
@@ -165,7 +212,11 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// Runs `job` as this future's body: nothing if it was cancelled, else records its outcome.
     func run(_ job: () throws -> Success) {
         guard start() else { return }
-        finish(Result { try job() })
+        do {
+            finish(value: try job())
+        } catch {
+            finish(error: error)
+        }
     }
 }
 
@@ -177,7 +228,7 @@ extension DesyncFuture: Gate {
     func addWaiter(_ parker: Parker) -> Bool {
         state.withLockedValue { state in
             switch state.phase {
-            case .finished, .cancelled: return false
+            case .succeeded, .failed, .cancelled: return false
             case .pending, .running:
                 state.wakeList.add(parker)
                 return true
@@ -188,7 +239,7 @@ extension DesyncFuture: Gate {
     func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
         state.withLockedValue { state in
             switch state.phase {
-            case .finished, .cancelled: return false
+            case .succeeded, .failed, .cancelled: return false
             case .pending, .running:
                 state.wakeList.add(callback)
                 return true
@@ -199,4 +250,19 @@ extension DesyncFuture: Gate {
 
 extension DesyncFuture: CustomStringConvertible {
     public var description: String { "DesyncFuture<\(Success.self)>(\(status.rawValue))" }
+}
+
+/// A future's phase without its outcome (which the future keeps beside it), and who waits for it.
+/// Not generic, so that locking it costs no run-time type lookup in unspecialised code.
+struct FutureState: Sendable {
+    enum Phase: Sendable {
+        case pending
+        case running
+        case succeeded
+        case failed
+        case cancelled
+    }
+
+    var phase = Phase.pending
+    var wakeList = WakeList()
 }

@@ -33,10 +33,18 @@ struct ClosureJob<T>: JobBody {
 
 /// A `future` job: the future and the closure (three words), so that no wrapping closure, and no
 /// allocation for it, is needed.
+@usableFromInline
 struct FutureJob<T, R: Sendable>: JobBody {
-    let future: DesyncFuture<R>
-    let body: @Sendable (inout T) throws -> R
+    @usableFromInline let future: DesyncFuture<R>
+    @usableFromInline let body: @Sendable (inout T) throws -> R
 
+    @inlinable
+    init(future: DesyncFuture<R>, body: @escaping @Sendable (inout T) throws -> R) {
+        self.future = future
+        self.body = body
+    }
+
+    @usableFromInline
     func run(on value: UnsafeMutableRawPointer) {
         let pointer = value.assumingMemoryBound(to: T.self)
         future.run { try body(&pointer.pointee) }
