@@ -27,6 +27,9 @@ extension Desync {
         let queue = self.queue
         let driver = PipeWaitDriver(driving: queue)
         let future = DesyncFuture<Void>(queue: driver)
+        // A blocking wait sleeps on the driver, not on the future: a future cancelled before the
+        // feeding task started (which then never runs) must wake it too.
+        _ = future.onDone { driver.progressed() }
         let credits = PipeCredits(Self.pipeInWindow)
         let source = PipeSource(sequence)
         Task {
