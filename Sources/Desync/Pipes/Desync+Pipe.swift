@@ -16,6 +16,9 @@ extension Desync {
     /// for try await score in scored where score > 3 { alert(score) }
     /// ```
     ///
+    /// The source is pulled by a Swift task, so the pipe needs Swift's cooperative threads: it
+    /// makes no progress while every one of them is blocked.
+    ///
     /// The results need a pool thread to be computed (the consumer's `await` cannot run them), or
     /// a thread that calls `sync` on the object. See ``DesyncPipe`` for how the pipe ends and stops.
     public func pipe<S: AsyncSequence, R: Sendable>(

@@ -15,6 +15,9 @@ extension Desync {
     /// try done.wait()    // the sequence ended and every order was counted
     /// ```
     ///
+    /// The source is pulled by a Swift task, so the pipe needs Swift's cooperative threads: it
+    /// makes no progress while every one of them is blocked.
+    ///
     /// The returned future finishes when the sequence has ended and every item's job has run;
     /// it fails with the sequence's error if the sequence throws (after the jobs for the items
     /// before the error have run). `cancel()` stops the pipe only before it has started.
