@@ -90,19 +90,19 @@ public final class Desync<T>: Sendable {
     public func future<R: Sendable>(
         _ job: @escaping @Sendable (inout T) throws -> R
     ) -> DesyncFuture<R> {
-        // Inlinable, as `async` is, so that the caller's specialised code makes the future and
-        // its job: in unspecialised code each of their generic types is looked up at run time.
-        let future = DesyncFuture<R>(core: queue)
-        queue.submit(Job(kind: .future, body: FutureJob(future: future, body: job)))
-        return future
+        future(as: .future, job)
     }
 
     /// `future`, counted and traced as another kind of call: a `sync` that waits through a
     /// future so that it can stop waiting (the Lua host's Ctrl-C), or a pipe's item.
+    ///
+    /// Inlinable, as `async` is, so that the caller's specialised code makes the future and its
+    /// job: in unspecialised code each of their generic types is looked up at run time.
+    @inlinable
     package func future<R: Sendable>(
         as kind: JobKind, _ job: @escaping @Sendable (inout T) throws -> R
     ) -> DesyncFuture<R> {
-        let future = DesyncFuture<R>(queue: queue)
+        let future = DesyncFuture<R>(core: queue)
         queue.submit(Job(kind: kind, body: FutureJob(future: future, body: job)))
         return future
     }

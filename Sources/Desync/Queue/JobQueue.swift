@@ -240,12 +240,12 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
     /// batch, not once per job; those not run (the waiting caller's own job came early, or a gate
     /// is closed) are given back to the front of the queue.
     ///
-    /// Jobs run in place in the batch, and those that ran are destroyed together, 64 at a time,
-    /// before a job that hands back a result, or at the end of the batch, rather than one by one: destroying a job releases what it captured, and the thread
-    /// that queues jobs retains the same things (the closure's allocation comes from the same
-    /// malloc bins, a Lua job's object and function are the same objects), so one release per job
-    /// moved those cache lines between the two cores for every job, where a burst moves them
-    /// once per batch.
+    /// Jobs run in place in the batch, and those that ran are destroyed together (64 at a time,
+    /// before a job that hands back a result, and at the end of the batch) rather than one by
+    /// one: destroying a job releases what it captured, and the thread that queues jobs retains
+    /// the same things (the closure's allocation comes from the same malloc bins, a Lua job's
+    /// object and function are the same objects), so one release per job moved those cache lines
+    /// between the two cores for every job, where a burst moves them once per burst.
     private func drain(limit: Int, until stop: (any Gate)?, onPoolThread: Bool, batch: inout JobList) {
         var counts = JobCounts()
         var mostTaken = 0
@@ -269,10 +269,11 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
                     suspend(givingBack: &batch, gate: gate)
                     return
                 }
-                // A job that hands back a result (`sync`, `future`, `after`, a pipe's item) runs
-                // only once every job before it is gone, as if each were destroyed right after it
-                // ran: whoever sees that result sees everything those jobs captured released.
-                if ran > 0, batch[ran].kind != .async {
+                // A burst is full, or the next job hands back a result (`sync`, `future`,
+                // `after`, a pipe's item): it runs only once every job before it is gone, as if
+                // each were destroyed right after it ran, so whoever sees that result sees
+                // everything those jobs captured released.
+                if ran == Self.ranJobsKept || (ran > 0 && batch[ran].kind != .async) {
                     batch.removeFirst(ran)
                     ran = 0
                 }
@@ -286,10 +287,6 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
                 counts.add(kind)
                 ran += 1
                 if counts.total >= limit || (stop?.isDone ?? false) { break }
-                if ran == Self.ranJobsKept {
-                    batch.removeFirst(ran)
-                    ran = 0
-                }
             }
             batch.removeFirst(ran)
             if !batch.isEmpty {

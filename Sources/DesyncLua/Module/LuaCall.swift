@@ -129,8 +129,10 @@ struct LuaCall {
 
     /// Captures `count` values from `first` for another state, naming them from `firstNumber`.
     func capture(from first: Int32, count: Int32, naming: String = "argument", firstNumber: Int = 1) throws -> LuaCargo {
+        // The flat capture first, without a `Result` around it: unwrapping one copied the cargo,
+        // a retain and a release of each value in it.
         if let cargo = LuaCargo.captureFlat(from: L, first: first, count: max(count, 0)) { return cargo }
-        switch LuaCargo.capture(from: L, first: first, count: max(count, 0), describe: { "\(naming) \($0 - 1 + firstNumber)" }) {
+        switch LuaCargo.captureGraph(from: L, first: first, count: max(count, 0), describe: { "\(naming) \($0 - 1 + firstNumber)" }) {
         case .success(let cargo): return cargo
         case .failure(let error): throw LuaError(message: error.message)
         }

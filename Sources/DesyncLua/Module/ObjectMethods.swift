@@ -20,7 +20,9 @@ enum ObjectMethods {
         }
     }
 
-    /// `obj, fn, args...` checked and captured: the object and the cargo `fn, args...`.
+    /// `obj, fn, args...` checked and captured: the object and the cargo `fn, args...`. The
+    /// object is held by a strong reference, not borrowed from its proxy: capturing allocates in
+    /// this state, which can run finalizers, Lua code that may release the proxy's object.
     private static func job(_ call: LuaCall) throws -> (LuaObject, LuaCargo) {
         let object = try call.shared(1, as: LuaObject.self)
         try call.checkFunction(2)
@@ -44,13 +46,8 @@ enum ObjectMethods {
     }
 
     static func async(_ call: LuaCall) throws -> Int32 {
-        // A strong reference, not a borrow from the proxy: capturing the arguments allocates in
-        // this state, which can run finalizers, Lua code that may release the proxy's object.
-        let object = try call.shared(1, as: LuaObject.self)
-        try call.checkFunction(2)
-        // The cargo goes straight into the job, as a temporary, so it is moved rather than copied
-        // (a copy retains every value in it).
-        object.async(try call.capture(from: 2, count: call.count - 1))
+        let (object, cargo) = try job(call)
+        object.async(cargo)
         return 0
     }
 

@@ -51,9 +51,7 @@ public final class LuaObject: LuaSharedObject {
         return desync.trySync { state in state.run(call, for: self) }
     }
 
-    func async(_ call: consuming LuaCargo) {
-        // Consumed into the job, not copied: a copy retains every value in the cargo.
-        let call = consume call
+    func async(_ call: LuaCargo) {
         desync.async { state in
             if case .failure(let error) = state.run(call, for: self) {
                 self.runtime.errors.report(error, on: self)

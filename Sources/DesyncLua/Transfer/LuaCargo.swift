@@ -87,22 +87,13 @@ public struct LuaCargo: Sendable {
         from L: OpaquePointer, first: Int32, count: Int32,
         describe: (Int) -> String = { "argument \($0)" }
     ) -> Result<LuaCargo, LuaTransferError> {
-        let top = lua_gettop(L)
-        // Capture pushes bookkeeping, which would shift a relative index.
-        let first = lua_absindex(L, first)
-        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0 else {
-            return .failure(LuaTransferError(message: "no Lua stack space to capture values"))
-        }
-        if let storage = LuaFlatCapture.storage(from: L, first: first, count: max(count, 0)) {
-            return .success(LuaCargo(storage: storage))
-        }
-        return captureGraph(from: L, first: first, count: count, top: top, describe: describe)
+        if let cargo = captureFlat(from: L, first: first, count: count) { return .success(cargo) }
+        return captureGraph(from: L, first: first, count: count, describe: describe)
     }
 
     /// `capture`'s everyday case on its own: the cargo when every value is flat (see
-    /// `LuaFlatCapture`), else nil, and then `capture` must be called. For callers on the hot path
-    /// (`obj:async`), which take the cargo without a `Result` around it: unwrapping one copied
-    /// the cargo, a retain and a release of each value in it.
+    /// `LuaFlatCapture`), else nil, and then `captureGraph` must be called. For callers on the
+    /// hot path (`obj:async`), which take the cargo without a `Result` around it.
     static func captureFlat(from L: OpaquePointer, first: Int32, count: Int32) -> LuaCargo? {
         let first = lua_absindex(L, first)
         guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0,
@@ -111,10 +102,16 @@ public struct LuaCargo: Sendable {
         return LuaCargo(storage: storage)
     }
 
-    /// The full capture, a walk of the graph of values; `first` is absolute.
-    private static func captureGraph(
-        from L: OpaquePointer, first: Int32, count: Int32, top: Int32, describe: (Int) -> String
+    /// The full capture, a walk of the graph of values: `capture` when `captureFlat` gave nil.
+    static func captureGraph(
+        from L: OpaquePointer, first: Int32, count: Int32, describe: (Int) -> String
     ) -> Result<LuaCargo, LuaTransferError> {
+        let top = lua_gettop(L)
+        // Capture pushes bookkeeping, which would shift a relative index.
+        let first = lua_absindex(L, first)
+        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0 else {
+            return .failure(LuaTransferError(message: "no Lua stack space to capture values"))
+        }
         var capture = LuaCargoCapture(from: L, rootCount: Int(max(count, 0)))
         defer { lua_settop(L, top) }
         do {
