@@ -36,13 +36,17 @@ TIME_TARGETS = {
     ("lua sync round trip", "desync-lua obj:sync(f)"): (2000.0, "< 2 µs"),
 }
 # Speed-ups of running jobs in parallel: (workload, parallel row) -> (serial row, minimum or None
-# when only shown, text). The speed-up is the serial row's median over the parallel row's.
+# when only shown, text). The speed-up is the median of per-round ratios when the two rows were
+# timed in pairs (paired_speedup), else the serial row's median over the parallel row's.
 SPEEDUPS = {
     ("lua 4 CPU-bound jobs", "desync-lua 4 objects"): ("desync-lua 1 object", 1.85, "speed-up over 1 object >= 1.85x"),
     ("lua 4 CPU-bound jobs", "luv new_work, 4 at once"): ("luv new_work, 1 at a time", None, "speed-up over 1 at a time"),
     ("lua 4 CPU-bound jobs", "4 lua5.4 processes at once (hardware ceiling)"):
         ("1 lua5.4 process, 4 jobs in a row", None, "speed-up over 1 process"),
 }
+# The custom metric (DesyncLuaBenchmarks) in which a parallel row records, every iteration, the
+# serial configuration's time over its own, both timed in that iteration.
+PAIRED_SPEEDUP_METRIC = "paired speed-up (per mille)"
 # The speed-up the machine itself allows, measured in the same run: workload -> (its parallel row
 # in SPEEDUPS, a short label). Independent processes share nothing but the hardware, so theirs is
 # about the most the machine gives, and on a shared VM it can be well under 1x per core; the
@@ -133,6 +137,9 @@ def load_lines(text, path):
             "jobs": jobs,
             "samples": len(samples),
             "external": True,
+            # Timed in rounds with another row (common.measure_pair): sample k of each is one round.
+            "pairedWith": entry.get("paired_with", "").partition(": ")[2] or None,
+            "sampleTimes": samples,
         }
     return rows
 
@@ -148,6 +155,10 @@ def load_baseline(baseline):
             metric = next(iter(measurement["metric"]))
             median = percentile(measurement["statistics"]["histogram"], 50)
             if median is None:
+                continue
+            if metric == "custom" and measurement["metric"]["custom"].get("_0") == PAIRED_SPEEDUP_METRIC:
+                # Not per job: one ratio per iteration, in per mille.
+                metrics["pairedSpeedUp"] = median / 1000
                 continue
             jobs = measurement.get("scalingFactor", 1)
             if jobs == 1:
@@ -209,7 +220,32 @@ def order_key(rows):
     return ordered
 
 
+def paired_speedup(rows, workload, parallel):
+    """The median over rounds of serial time / parallel time, both timed in the same round, or
+    None when the two rows were not timed in pairs."""
+    serial = SPEEDUPS[(workload, parallel)][0]
+    parallel_row = rows.get((workload, parallel), {})
+    serial_row = rows.get((workload, serial), {})
+    if "pairedSpeedUp" in parallel_row:
+        return parallel_row["pairedSpeedUp"]
+    parallel_times, serial_times = parallel_row.get("sampleTimes"), serial_row.get("sampleTimes")
+    if (parallel_row.get("pairedWith") == serial and serial_row.get("pairedWith") == parallel
+            and parallel_times and serial_times and len(parallel_times) == len(serial_times)):
+        return statistics.median(s / p for s, p in zip(serial_times, parallel_times) if p)
+    return None
+
+
 def speedup(rows, workload, parallel):
+    """The `parallel` row's speed-up over SPEEDUPS' serial row: paired when it was timed in pairs
+    (see paired_speedup), else the serial row's median over the parallel row's; None when a row
+    is missing."""
+    paired = paired_speedup(rows, workload, parallel)
+    if paired is not None:
+        return paired
+    return medians_speedup(rows, workload, parallel)
+
+
+def medians_speedup(rows, workload, parallel):
     """SPEEDUPS' serial row's median over the `parallel` row's, or None when one is missing."""
     serial = SPEEDUPS[(workload, parallel)][0]
     parallel_time = rows.get((workload, parallel), {}).get("wallClock")
@@ -217,13 +253,27 @@ def speedup(rows, workload, parallel):
     return serial_time / parallel_time if parallel_time and serial_time else None
 
 
+def describe_speedup(rows, workload, parallel):
+    """"1.80x paired (medians: 1.65x)", "1.65x" when not paired, or "" when a row is missing."""
+    value = speedup(rows, workload, parallel)
+    if value is None:
+        return ""
+    if paired_speedup(rows, workload, parallel) is None:
+        return f"{value:.2f}x"
+    medians = medians_speedup(rows, workload, parallel)
+    return f"{value:.2f}x paired" + (f" (medians: {medians:.2f}x)" if medians else "")
+
+
 def ceiling(rows, workload):
-    """The workload's hardware ceiling in this run, as "4 processes: 1.55x", or "" without one."""
+    """The workload's hardware ceiling in this run, as "4 processes: 1.55x paired", or ""."""
     if workload not in CEILINGS:
         return ""
     parallel, label = CEILINGS[workload]
     value = speedup(rows, workload, parallel)
-    return f"{label}: {value:.2f}x" if value else ""
+    if value is None:
+        return ""
+    paired = " paired" if paired_speedup(rows, workload, parallel) is not None else ""
+    return f"{label}: {value:.2f}x{paired}"
 
 
 def table(rows, other=None, other_name=None):
@@ -262,10 +312,11 @@ def table(rows, other=None, other_name=None):
                 verdict = "" if minimum is None else ": met" if value >= minimum else ": **missed**"
                 # A target's speed-up comes with what the machine allowed in the same run.
                 limit = ceiling(rows, workload) if minimum is not None else ""
-                measured = f"{value:.2f}x" + (f"; {limit}" if limit else "")
+                measured = describe_speedup(rows, workload, name) + (f"; {limit}" if limit else "")
                 target += ("; " if target else "") + f"{text}{verdict} ({measured})"
                 if minimum is not None and value < minimum:
-                    missed.append(f"{workload} {name}: {text}, measured {value:.2f}x" + (f" ({limit})" if limit else ""))
+                    missed.append(f"{workload} {name}: {text}, measured {describe_speedup(rows, workload, name)}"
+                                  + (f" ({limit})" if limit else ""))
         allocations = metrics.get("mallocCountTotal")
         if name.startswith("Desync") and "async" in name and allocations is not None:
             met = allocations <= ALLOCATION_TARGET + 0.01

@@ -1,6 +1,7 @@
 -- Peer of "lua 4 CPU-bound jobs": the same 4 CPU-bound jobs on luv's work queue, all 4 queued at
 -- once (libuv's threadpool, UV_THREADPOOL_SIZE threads, 4 by default) and one at a time (the next
--- is queued by the previous one's after-callback). The speed-up is the second over the first.
+-- is queued by the previous one's after-callback). The speed-up is the second over the first,
+-- taken round by round: each round times both, back to back (common.measure_pair).
 -- The job is the same loop as DesyncLuaBenchmarks' spin.
 --   lua5.4 luv_cpu.lua [iterations per job] [samples]
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/?.lua;" .. package.path
@@ -51,5 +52,5 @@ local function one_at_a_time()
     assert(done == jobs)
 end
 
-common.measure("lua 4 CPU-bound jobs: luv new_work, 4 at once", jobs, 1, samples, all_at_once)
-common.measure("lua 4 CPU-bound jobs: luv new_work, 1 at a time", jobs, 1, samples, one_at_a_time)
+common.measure_pair("lua 4 CPU-bound jobs: luv new_work, 4 at once",
+    "lua 4 CPU-bound jobs: luv new_work, 1 at a time", jobs, 1, samples, all_at_once, one_at_a_time)

@@ -2,7 +2,8 @@
 -- processes (cpu_worker.lua), which share no lock, no allocator and no scheduler, so their
 -- speed-up is what the machine itself allows (cores, SMT siblings, turbo, the hypervisor).
 -- 4 processes each run 1 job at once vs 1 process runs the 4 jobs in a row; the speed-up is the
--- second over the first.
+-- second over the first, taken round by round: each round times both, back to back
+-- (common.measure_pair).
 --
 -- The processes are started (and warmed up) before the timing, like desync-lua's objects and
 -- luv's threadpool: a sample is from sending the requests on the processes' stdin to reading
@@ -79,8 +80,8 @@ local function in_a_row()
     wait_for_answers()
 end
 
-common.measure("lua 4 CPU-bound jobs: 4 lua5.4 processes at once (hardware ceiling)", jobs, 1, samples, all_at_once)
-common.measure("lua 4 CPU-bound jobs: 1 lua5.4 process, 4 jobs in a row", jobs, 1, samples, in_a_row)
+common.measure_pair("lua 4 CPU-bound jobs: 4 lua5.4 processes at once (hardware ceiling)",
+    "lua 4 CPU-bound jobs: 1 lua5.4 process, 4 jobs in a row", jobs, 1, samples, all_at_once, in_a_row)
 
 -- The workers exit at the end of their stdin.
 closing = true

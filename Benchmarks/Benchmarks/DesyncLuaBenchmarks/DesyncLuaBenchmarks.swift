@@ -13,6 +13,7 @@
 
 import Benchmark
 import DesyncLua
+import Synchronization
 
 let benchmarks: @Sendable () -> Void = {
     syncRoundTrip()
@@ -150,7 +151,8 @@ func asyncThenDrain() {
 let spinSize = 4_000_000
 
 /// The same 4 jobs (report.py's JOBS_PER_ITERATION) as futures on 4 objects (they may run in parallel) or on 1 object (one after
-/// the other); the speed-up is the second's time over the first's. `spin` is luv_cpu.lua's loop.
+/// the other); the speed-up is the second's time over the first's, taken in pairs
+/// (`pairedSpeedUp`). `spin` is luv_cpu.lua's loop.
 let cpuPrelude = """
     local function spin(_, n)
         local s = 0
@@ -179,13 +181,45 @@ let cpuPrelude = """
     end
     """
 
+/// The speed-up of 4 objects over 1 measured in pairs: every iteration of the "4 objects"
+/// benchmark also runs the 4 jobs on 1 object, before or after (alternating), and records the
+/// serial time over the parallel one. This VM's speed drifts by 30-40% within seconds, so a
+/// ratio of two medians taken minutes apart moves with it; a ratio taken within one iteration
+/// does not. Per mille, since custom metrics are integers.
+let pairedSpeedUp = BenchmarkMetric.custom("paired speed-up (per mille)", polarity: .prefersLarger, useScalingFactor: false)
+
+/// Iterations of the paired benchmark so far, to alternate which configuration runs first.
+let cpuIterations = Atomic(0)
+
 func cpuBoundSpeedUp() {
     let workload = "lua 4 CPU-bound jobs"
     let configuration = Benchmark.Configuration(
         metrics: metrics, warmupIterations: 1, scalingFactor: .one, maxDuration: .seconds(5), maxIterations: 20)
+    let pairedConfiguration = Benchmark.Configuration(
+        metrics: metrics + [pairedSpeedUp], warmupIterations: 1, scalingFactor: .one, maxDuration: .seconds(8),
+        maxIterations: 20)
 
-    Benchmark(name(workload, "desync-lua 4 objects"), configuration: configuration) { benchmark in
-        measure(benchmark, prelude: cpuPrelude, warmUp: "warm_up()", source: "bench_cpu(4, \(spinSize))")
+    Benchmark(name(workload, "desync-lua 4 objects"), configuration: pairedConfiguration) { benchmark in
+        guard let runtime = runtime(cpuPrelude, for: benchmark), run("warm_up()", in: runtime, for: benchmark)
+        else { return }
+        let serialFirst = cpuIterations.add(1, ordering: .relaxed).newValue % 2 == 0
+        let clock = ContinuousClock()
+        var serial = Duration.zero
+        if serialFirst {
+            serial = clock.measure { _ = run("bench_cpu(1, \(spinSize))", in: runtime, for: benchmark) }
+        }
+        let start = clock.now
+        benchmark.startMeasurement()
+        let succeeded = run("bench_cpu(4, \(spinSize))", in: runtime, for: benchmark)
+        benchmark.stopMeasurement()
+        let parallel = start.duration(to: clock.now)
+        if !serialFirst {
+            serial = clock.measure { _ = run("bench_cpu(1, \(spinSize))", in: runtime, for: benchmark) }
+        }
+        if succeeded {
+            benchmark.measurement(pairedSpeedUp, Int((serial / parallel * 1000).rounded()))
+            runtime.waitUntilIdle()
+        }
     }
 
     Benchmark(name(workload, "desync-lua 1 object"), configuration: configuration) { benchmark in
