@@ -40,6 +40,12 @@ public final class Desync<T>: Sendable {
         queue.submit(Job(kind: .async, body: ClosureJob(job)))
     }
 
+    /// `async` with a job of the caller's own type: see ``DesyncJobBody``.
+    @inlinable
+    package func async<Body: DesyncJobBody>(body: Body) where Body.Value == T {
+        queue.submit(Job(kind: .async, body: body))
+    }
+
     /// Runs `job` after every job queued before it and returns its result; an error it throws is
     /// rethrown here.
     ///

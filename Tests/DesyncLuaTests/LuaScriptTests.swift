@@ -66,7 +66,7 @@ struct LuaScriptTests {
         #expect(error == nil, "\(error ?? "")")
     }
 
-    @Test("scripts also pass on a 1-thread pool", arguments: ["ordering.lua", "futures.lua", "nested.lua", "after.lua"])
+    @Test("scripts also pass on a 1-thread pool", arguments: ["ordering.lua", "futures.lua", "nested.lua", "after.lua", "async_shapes.lua"])
     func oneThread(name: String) throws {
         let error = runLuaScript(try LuaScripts.source(name), name: name, threads: 1)
         #expect(error == nil, "\(error ?? "")")

@@ -12,7 +12,7 @@ public enum JobKind: UInt8, Sendable, CaseIterable {
 /// Conformers are small structs, at most three words, so that `any JobBody` holds them in the
 /// existential's inline buffer: queuing a job then allocates nothing beyond its closure's context.
 @usableFromInline
-protocol JobBody: Sendable {
+package protocol JobBody: Sendable {
     /// Runs the job on the object's value, which `value` points to (a `T` for the queue's `T`).
     func run(on value: UnsafeMutableRawPointer)
 }

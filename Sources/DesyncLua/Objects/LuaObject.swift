@@ -52,10 +52,16 @@ public final class LuaObject: LuaSharedObject {
     }
 
     func async(_ call: LuaCargo) {
-        desync.async { state in
-            if case .failure(let error) = state.run(call, for: self) {
-                self.runtime.errors.report(error, on: self)
-            }
+        // The everyday shapes go without a closure, whose context would be allocated here and
+        // freed on the worker's thread.
+        if asyncWithoutClosure(call) { return }
+        desync.async { state in self.runAsync(call, in: state) }
+    }
+
+    /// Runs an `async` job: nobody waits for its outcome, so a failure is reported (on_error).
+    func runAsync(_ call: LuaCargo, in state: ObjectState) {
+        if case .failure(let error) = state.run(call, for: self) {
+            runtime.errors.report(error, on: self)
         }
     }
 
