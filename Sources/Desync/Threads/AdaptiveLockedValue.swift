@@ -57,4 +57,19 @@ final class AdaptiveLockedValue<Value: ~Copyable>: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value.pointee)
     }
+
+    /// Takes the lock and returns the value, for a caller that must move something into it
+    /// (a closure can only copy what it captures). Call `unlock()` once done with the pointer,
+    /// on every path.
+    @inline(__always)
+    func lock() -> UnsafeMutablePointer<Value> {
+        pthread_mutex_lock(mutex)
+        return value
+    }
+
+    /// Releases the lock `lock()` took.
+    @inline(__always)
+    func unlock() {
+        pthread_mutex_unlock(mutex)
+    }
 }

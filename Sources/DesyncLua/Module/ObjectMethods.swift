@@ -46,8 +46,12 @@ enum ObjectMethods {
     }
 
     static func async(_ call: LuaCall) throws -> Int32 {
-        let (object, cargo) = try job(call)
-        object.async(cargo)
+        let object = try call.shared(1, as: LuaObject.self)
+        try call.checkFunction(2)
+        // The everyday shapes go without a cargo or a closure, whose context would be allocated
+        // here and freed on the worker's thread (LuaCompactJob).
+        if object.asyncWithoutClosure(functionAt: 2, argumentCount: call.count - 2, in: call.L) { return 0 }
+        object.async(try call.capture(from: 2, count: call.count - 1))
         return 0
     }
 

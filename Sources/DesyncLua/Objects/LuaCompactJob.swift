@@ -20,22 +20,39 @@ extension LuaCompactJob {
 }
 
 extension LuaObject {
-    /// Queues `call` as a `LuaCompactJob` if it has one of their shapes; returns false, having
-    /// queued nothing, if not.
-    func asyncWithoutClosure(_ call: borrowing LuaCargo) -> Bool {
-        switch call.storage {
-        case .one(.reusableFunction(let code)):
+    /// Queues the call of the function at absolute `index` with the `argumentCount` values
+    /// after it as a `LuaCompactJob`, straight from the stack, if it has one of their shapes: a
+    /// Lua function with nothing to bind, and no argument or one nil, boolean or number. Returns
+    /// false, having queued nothing, if not. Leaves the stack as it was.
+    func asyncWithoutClosure(functionAt index: Int32, argumentCount: Int32, in L: OpaquePointer) -> Bool {
+        guard argumentCount <= 1 else { return false }
+        // The argument first: a call that is not taken should not cost the function's lookup.
+        var argument = LuaCargoValue.luaNil
+        if argumentCount == 1 {
+            let type = lua_type(L, index + 1)
+            guard type != LUA_TSTRING, let plain = LuaCargoValue.plain(at: index + 1, type: type, in: L) else {
+                return false
+            }
+            argument = plain
+        }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0, lua_iscfunction(L, index) == 0,
+              LuaBytecode.hasNothingToBind(functionAt: index, in: L)
+        else { return false }
+        var dumpCache: Int32 = 0
+        let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L)
+        switch argument {
+        case _ where argumentCount == 0:
             desync.async(body: LuaJobWithoutArgument(object: self, code: code))
-        case .two(.reusableFunction(let code), .integer(let argument)):
+        case .integer(let argument):
             desync.async(body: LuaJobWithInteger(object: self, code: code, argument: argument))
-        case .two(.reusableFunction(let code), .float(let argument)):
+        case .float(let argument):
             desync.async(body: LuaJobWithFloat(object: self, code: code, argument: argument))
-        case .two(.reusableFunction(let code), .boolean(let argument)):
+        case .boolean(let argument):
             desync.async(body: LuaJobWithBoolean(object: self, code: code, argument: argument))
-        case .two(.reusableFunction(let code), .luaNil):
-            desync.async(body: LuaJobWithNil(object: self, code: code))
         default:
-            return false
+            desync.async(body: LuaJobWithNil(object: self, code: code))
         }
         return true
     }

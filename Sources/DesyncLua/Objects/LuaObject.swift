@@ -52,9 +52,6 @@ public final class LuaObject: LuaSharedObject {
     }
 
     func async(_ call: LuaCargo) {
-        // The everyday shapes go without a closure, whose context would be allocated here and
-        // freed on the worker's thread.
-        if asyncWithoutClosure(call) { return }
         desync.async { state in self.runAsync(call, in: state) }
     }
 
