@@ -286,7 +286,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
                 }
                 inHand.store(batch.count - ran, ordering: .relaxed)
                 let started = tracer.jobStarting()
-                batch[ran].body.run(on: valuePointer)
+                batch[ran].run(on: valuePointer)
                 let kind = batch[ran].kind
                 if started != 0 {
                     tracer.record(object: label, kind: kind, queued: batch[ran].queuedAt, started: started, onPoolThread: onPoolThread)
