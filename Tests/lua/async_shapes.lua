@@ -14,6 +14,7 @@ obj:async(record, math.mininteger)         -- integer at the edge
 obj:async(record, 0.5)                     -- float
 obj:async(record, 3.0)                     -- a float that looks like an integer stays a float
 obj:async(record, 0 / 0)                   -- NaN
+obj:async(record, -0.0)                    -- negative zero keeps its sign
 obj:async(record, true)
 obj:async(record, false)
 obj:async(record, "text")                  -- not compact: a string
@@ -23,7 +24,7 @@ local up = 7
 obj:async(function(data) data.log[#data.log + 1] = { n = -1, up } end)   -- an upvalue to bind
 
 local log = obj:sync(function(data) return data.log end)
-assert(#log == 13, "entries: " .. #log)
+assert(#log == 14, "entries: " .. #log)
 local function check(k, n, ...)
   local entry = log[k]
   assert(entry.n == n, ("entry %d: %d arguments, expected %d"):format(k, entry.n, n))
@@ -42,12 +43,14 @@ check(4, 1, math.mininteger)
 check(5, 1, 0.5)
 check(6, 1, 3.0)
 check(7, 1, 0 / 0)
-check(8, 1, true)
-check(9, 1, false)
-check(10, 1, "text")
-check(11, 2, 1, 2)
-assert(log[12].n == 1 and log[12][1].k == "v")
-assert(log[13].n == -1 and log[13][1] == 7)
+check(8, 1, -0.0)
+assert(1 / log[8][1] == -math.huge, "-0.0 lost its sign")
+check(9, 1, true)
+check(10, 1, false)
+check(11, 1, "text")
+check(12, 2, 1, 2)
+assert(log[13].n == 1 and log[13][1].k == "v")
+assert(log[14].n == -1 and log[14][1] == 7)
 
 -- Many compact jobs interleaved with closure jobs keep one order.
 local order = desync.new({ seq = {} }, { name = "order" })
@@ -70,7 +73,7 @@ assert(#seen == 2, "reports: " .. #seen)
 assert(seen[1]:find("desync.object: shapes|", 1, true) and seen[1]:find("compact failure 5", 1, true), seen[1])
 assert(seen[2]:find("no-argument failure", 1, true), seen[2])
 desync.on_error(nil)
-assert(obj:sync(function(data) return #data.log end) == 13)
+assert(obj:sync(function(data) return #data.log end) == 14)
 
 -- Misuse is refused before anything is queued, whatever the shape.
 local ok, err = pcall(obj.async, obj, 42)

@@ -19,13 +19,15 @@ enum LuaBytecode {
         if reusable, let code = LuaStateContext.withRecentFunctionCodes(of: L, { $0.code(ofFunctionAt: index, in: L) }) {
             return code
         }
+        // Which closure this is, before anything allocates (see `RecentFunctionCodes.remember`).
+        let closure = lua_topointer(L, index)
         let recent = reusable ? LuaStateContext.of(L)?.recentFunctionCodes : nil
         if cache == 0 {
             LuaRegistryTable.push(.dumpedBytecode, onto: L)
             cache = lua_gettop(L)
         }
         let code = dumpedCode(ofFunctionAt: index, cache: cache, in: L)
-        recent?.remember(code, forFunctionAt: index, in: L)
+        if let recent, let closure { recent.remember(code, forClosure: closure, at: index, in: L) }
         return code
     }
 

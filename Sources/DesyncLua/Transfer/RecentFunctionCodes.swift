@@ -42,21 +42,30 @@ final class RecentFunctionCodes {
         return lua_topointer(L, -1) == closure ? codes[slot] : nil
     }
 
-    /// Remembers `code` for the closure at absolute `index`, replacing whatever had its slot.
-    /// Needs 3 free stack slots.
-    func remember(_ code: LuaFunctionCode, forFunctionAt index: Int32, in L: OpaquePointer) {
-        guard let closure = lua_topointer(L, index) else { return }
+    /// Remembers `code` for `closure`, the closure at absolute `index` when its code was
+    /// looked up, replacing whatever had its slot. Needs 3 free stack slots.
+    ///
+    /// The slot is read again only right before it is stored, with nothing that allocates in
+    /// between: any allocation can run a finalizer, and a finalizer can replace the values on
+    /// this C function's stack (`debug.setlocal`). Had another closure been put there since the
+    /// lookup, its address would be remembered with this code; then nothing is remembered.
+    func remember(_ code: LuaFunctionCode, forClosure closure: UnsafeRawPointer, at index: Int32, in L: OpaquePointer) {
         if keepAliveRef == 0 || lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(keepAliveRef)) != LUA_TTABLE {
             // First use, or Lua code replaced the table: a new one, and no entry stands.
             if keepAliveRef != 0 { desync_pop(L, 1) }
             closures = [UnsafeRawPointer?](repeating: nil, count: Self.capacity)
             codes = [LuaFunctionCode?](repeating: nil, count: Self.capacity)
+            // Its array part holds every slot, so storing into it below allocates nothing.
             lua_createtable(L, Int32(Self.capacity), 0)
             lua_pushvalue(L, -1)
             keepAliveRef = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)
         }
-        let slot = Self.slot(of: closure)
         lua_pushvalue(L, index)
+        guard lua_topointer(L, -1) == closure else {
+            desync_pop(L, 2)
+            return
+        }
+        let slot = Self.slot(of: closure)
         lua_rawseti(L, -2, lua_Integer(slot + 1))
         desync_pop(L, 1)
         closures[slot] = closure
