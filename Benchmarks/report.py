@@ -133,7 +133,8 @@ def load_lines(text, path):
         if not samples:
             continue
         rows[(workload, implementation)] = {
-            "wallClock": statistics.median(samples) / jobs,
+            # The lower median, as ordo-one's 50th percentile is, so rows compare alike.
+            "wallClock": statistics.median_low(samples) / jobs,
             "jobs": jobs,
             "samples": len(samples),
             "external": True,
@@ -231,7 +232,7 @@ def paired_speedup(rows, workload, parallel):
     parallel_times, serial_times = parallel_row.get("sampleTimes"), serial_row.get("sampleTimes")
     if (parallel_row.get("pairedWith") == serial and serial_row.get("pairedWith") == parallel
             and parallel_times and serial_times and len(parallel_times) == len(serial_times)):
-        return statistics.median(s / p for s, p in zip(serial_times, parallel_times) if p)
+        return statistics.median_low([s / p for s, p in zip(serial_times, parallel_times) if p])
     return None
 
 

@@ -205,18 +205,18 @@ func cpuBoundSpeedUp() {
         let serialFirst = cpuIterations.add(1, ordering: .relaxed).newValue % 2 == 0
         let clock = ContinuousClock()
         var serial = Duration.zero
-        if serialFirst {
-            serial = clock.measure { _ = run("bench_cpu(1, \(spinSize))", in: runtime, for: benchmark) }
+        var serialSucceeded = true
+        func runSerial() {
+            serial = clock.measure { serialSucceeded = run("bench_cpu(1, \(spinSize))", in: runtime, for: benchmark) }
         }
+        if serialFirst { runSerial() }
         let start = clock.now
         benchmark.startMeasurement()
         let succeeded = run("bench_cpu(4, \(spinSize))", in: runtime, for: benchmark)
         benchmark.stopMeasurement()
         let parallel = start.duration(to: clock.now)
-        if !serialFirst {
-            serial = clock.measure { _ = run("bench_cpu(1, \(spinSize))", in: runtime, for: benchmark) }
-        }
-        if succeeded {
+        if !serialFirst { runSerial() }
+        if succeeded && serialSucceeded {
             benchmark.measurement(pairedSpeedUp, Int((serial / parallel * 1000).rounded()))
             runtime.waitUntilIdle()
         }
