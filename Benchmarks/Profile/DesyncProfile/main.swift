@@ -1,7 +1,7 @@
 // A plain driver for profilers (perf, valgrind --tool=callgrind): runs one benchmark workload's
 // desync side without the benchmark harness, so the profile shows desync and nothing else.
 //
-//   .build/release/DesyncProfile sync|async1|async1000|future|await COUNT
+//   .build/release/DesyncProfile sync|busysync|async1|async1000|future|await COUNT
 import Desync
 
 #if canImport(Glibc)
@@ -10,7 +10,7 @@ import Glibc
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let count = Int(arguments[2]) else {
-    print("usage: DesyncProfile sync|async1|async1000|future|await COUNT")
+    print("usage: DesyncProfile sync|busysync|async1|async1000|future|await COUNT")
     exit(2)
 }
 
@@ -18,6 +18,14 @@ switch arguments[1] {
 case "sync":
     let object = Desync(0)
     for index in 0..<count {
+        _ = object.sync { value in value &+= index; return value }
+    }
+    print(object.sync { $0 })
+case "busysync":
+    // A sync behind a queued job: the slow path (with 0 threads, the caller runs the queue).
+    let object = Desync(0)
+    for index in 0..<count {
+        object.async { value in value &+= 1 }
         _ = object.sync { value in value &+= index; return value }
     }
     print(object.sync { $0 })

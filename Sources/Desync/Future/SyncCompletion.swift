@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 
 /// The gate a `sync` caller sleeps on while another thread runs its job.
+@usableFromInline
 final class SyncCompletion: Gate {
     private struct State {
         var done = false
@@ -9,8 +10,12 @@ final class SyncCompletion: Gate {
 
     private let state = NIOLockedValueBox(State())
 
+    @usableFromInline
+    init() {}
+
     var isDone: Bool { state.withLockedValue { $0.done } }
 
+    @usableFromInline
     func open() {
         state.withLockedValue { state in
             state.done = true
