@@ -65,3 +65,69 @@ do
   assert(swapped, "no finalizer replaced an argument inside obj:async: this part tests nothing")
   assert(obj:sync(g) == "g", "obj:sync(g) ran another function")
 end
+
+-- The same kind of finalizer, between the check of obj:async's or obj:sync's function (a Lua
+-- function with nothing to bind) and its dump: the dump cache is created then (it allocates),
+-- and the function becomes a C function or a closure with an upvalue. The call must use what is
+-- there now, correctly, or fail with an error: never dump a C function (an empty bytecode the
+-- worker could not load stopped the process) nor run a closure without its upvalue.
+for _, case in ipairs({ { "async", "cfunction" }, { "async", "upvalue" }, { "sync", "cfunction" }, { "sync", "upvalue" } }) do
+  local method, replacement = case[1], case[2]
+  local obj = desync.new({}, { name = "window" })
+  local reports = 0
+  desync.on_error(function() reports = reports + 1 end)
+  local registry = debug.getregistry()
+  local probe = function() end
+  obj:async(probe)
+  obj:sync(function() end)
+  local cacheKey
+  for k, v in pairs(registry) do
+    if type(k) == "userdata" and type(v) == "table" and rawget(v, probe) ~= nil then cacheKey = k end
+  end
+  assert(cacheKey, "no dump cache found")
+  local up = { tag = "upvalue" }
+  local function withUpvalue(data) data.seen = up.tag end
+  local target = replacement == "cfunction" and string.len or withUpvalue
+  local armed, swapped = false, false
+  local call = obj[method]
+  local function swap()
+    if not armed then return end
+    local info = debug.getinfo(2, "f")
+    if info and info.func == call then
+      local _, value = debug.getlocal(2, 2)
+      if type(value) == "function" and value ~= target then
+        debug.setlocal(2, 2, target)
+        armed, swapped = false, true
+      end
+    end
+  end
+  local fresh = {}
+  for i = 1, 20000 do fresh[i] = load("return function(data) data.seen = 'original' end")() end
+  collectgarbage("incremental", 1, 1000)
+  local tries, raised = 0, nil
+  while not swapped and tries < #fresh do
+    tries = tries + 1
+    registry[cacheKey] = nil               -- the next lookup creates the table again
+    for _ = 1, 3 do setmetatable({}, { __gc = swap }) end
+    armed = true
+    local f = fresh[tries]
+    fresh[tries] = false
+    local ok, err = pcall(call, obj, f)
+    armed = false
+    if not ok then raised = err end
+  end
+  fresh = nil
+  collectgarbage("generational")
+  assert(swapped, method .. "/" .. replacement .. ": no finalizer replaced the function: this part tests nothing")
+  local seen = obj:sync(function(data) return data.seen end)
+  desync.sleep(0)                          -- delivers the async reports
+  -- The replacement came before the dump (it ran) or after it (the checked function ran).
+  if replacement == "upvalue" then
+    assert(seen == "upvalue" or seen == "original", method .. ": the closure ran without its upvalue: " .. tostring(seen))
+  else
+    -- string.len(data) fails: reported (async) or raised (sync); the object carries on.
+    assert(seen == "original" or reports + (raised and 1 or 0) >= 1, method .. ": the C function's failure went nowhere")
+  end
+  assert(obj:sync(function() return "alive" end) == "alive")
+  desync.on_error(nil)
+end

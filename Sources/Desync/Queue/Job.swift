@@ -75,7 +75,6 @@ struct Job: Sendable {
         self.init(gate: nil, kind: kind, body: body)
     }
 
-    /// A closure on a `T`: call sites inside the module stay as they were.
     /// Runs the job's body on the value at `value`. Mutating although it changes nothing: called
     /// on a job in the queue's batch, an inout access lets the body run where it lies, where a
     /// read access copied it first (`batch[i].body.run(on:)` copied the body, and a non-mutating
@@ -84,6 +83,7 @@ struct Job: Sendable {
         body.run(on: value)
     }
 
+    /// A closure on a `T`: call sites inside the module stay as they were.
     init<T>(gate: (any Gate)?, kind: JobKind, body: @escaping @Sendable (inout T) -> Void) {
         self.init(gate: gate, kind: kind, body: ClosureJob(body))
     }

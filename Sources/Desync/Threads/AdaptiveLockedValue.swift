@@ -21,7 +21,8 @@ import Darwin
 /// A pthread mutex rather than `Synchronization.Mutex`, because ThreadSanitizer understands
 /// pthread mutexes, and reports false races on data behind `Mutex`.
 final class AdaptiveLockedValue<Value: ~Copyable>: @unchecked Sendable {
-    // @unchecked: `value` is read and written only inside `withLockedValue`, under `mutex`.
+    // @unchecked: `value` is read and written only under `mutex`: inside `withLockedValue`, or
+    // between `lock()` and `unlock()`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     // Behind a pointer rather than a stored `var`: inout access to a class's stored property is
     // checked for exclusivity at run time (`swift_beginAccess`, 80 instructions a lock, callgrind),

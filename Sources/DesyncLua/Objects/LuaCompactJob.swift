@@ -41,7 +41,9 @@ extension LuaObject {
               LuaBytecode.hasNothingToBind(functionAt: index, in: L)
         else { return false }
         var dumpCache: Int32 = 0
-        let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L)
+        guard let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L) else {
+            return false
+        }
         switch argument {
         case _ where argumentCount == 0:
             desync.async(body: LuaJobWithoutArgument(object: self, code: code))

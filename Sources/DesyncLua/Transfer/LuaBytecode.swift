@@ -13,26 +13,38 @@ enum LuaBytecode {
     ///     yet; then it is pushed (and `cache` set) only if the code is not found without it.
     ///   - reusable: the function has nothing to bind (`hasNothingToBind`), so the state's
     ///     `RecentFunctionCodes` may find it by address and remember it.
+    ///
+    /// Nil when the value at `index` is no longer the function the caller checked: anything
+    /// that allocates can run a finalizer, and a finalizer can replace the values on a C
+    /// function's stack (`debug.setlocal`), here a C function or a closure with upvalues where a
+    /// reusable Lua function was. The value is read once, before anything allocates, and checked
+    /// again after each allocation that comes before its use; the caller then takes its slower
+    /// path, which looks at the value afresh, or refuses it.
     static func code(
         ofFunctionAt index: Int32, cache: inout Int32, reusable: Bool, in L: OpaquePointer
-    ) -> LuaFunctionCode {
+    ) -> LuaFunctionCode? {
         if reusable, let code = LuaStateContext.withRecentFunctionCodes(of: L, { $0.code(ofFunctionAt: index, in: L) }) {
             return code
         }
-        // Which closure this is, before anything allocates (see `RecentFunctionCodes.remember`).
-        let closure = lua_topointer(L, index)
+        guard let closure = lua_topointer(L, index) else { return nil }
         let recent = reusable ? LuaStateContext.of(L)?.recentFunctionCodes : nil
         if cache == 0 {
+            // May create the table: allocates.
             LuaRegistryTable.push(.dumpedBytecode, onto: L)
             cache = lua_gettop(L)
+            guard lua_topointer(L, index) == closure else { return nil }
         }
-        let code = dumpedCode(ofFunctionAt: index, cache: cache, in: L)
-        if let recent, let closure { recent.remember(code, forClosure: closure, at: index, in: L) }
+        guard let code = dumpedCode(ofFunctionAt: index, closure: closure, cache: cache, in: L) else { return nil }
+        recent?.remember(code, forClosure: closure, at: index, in: L)
         return code
     }
 
-    /// The closure's code from the dump cache at `cache`, dumped and cached there when missing.
-    private static func dumpedCode(ofFunctionAt index: Int32, cache: Int32, in L: OpaquePointer) -> LuaFunctionCode {
+    /// The code of `closure`, the function at `index`, from the dump cache at `cache`; dumped and
+    /// cached there when missing. Nil when the value is not a Lua function (see `code`).
+    private static func dumpedCode(
+        ofFunctionAt index: Int32, closure: UnsafeRawPointer, cache: Int32, in L: OpaquePointer
+    ) -> LuaFunctionCode? {
+        // Nothing allocates from here to the dump: the value dumped is `closure`.
         lua_pushvalue(L, index)
         lua_rawget(L, cache)
         if let code = LuaProxy.object(at: -1, in: L, as: LuaFunctionCode.self) {
@@ -43,15 +55,22 @@ enum LuaBytecode {
 
         var bytes: [UInt8] = []
         lua_pushvalue(L, index)
-        withUnsafeMutablePointer(to: &bytes) { buffer in
-            _ = lua_dump(L, appendDumpedBytes, buffer, 0)
+        let status = withUnsafeMutablePointer(to: &bytes) { buffer in
+            lua_dump(L, appendDumpedBytes, buffer, 0)
         }
         desync_pop(L, 1)
+        // A value that is not a Lua function dumps nothing: never a code that cannot load.
+        guard status == 0, !bytes.isEmpty else { return nil }
         let code = LuaFunctionCode(bytecode: bytes)
 
         lua_pushvalue(L, index)
         LuaProxy.push(code, onto: L)
-        lua_rawset(L, cache)
+        // The push allocated: the key is cached only if it is still `closure`.
+        if lua_topointer(L, -2) == closure {
+            lua_rawset(L, cache)
+        } else {
+            desync_pop(L, 2)
+        }
         return code
     }
 

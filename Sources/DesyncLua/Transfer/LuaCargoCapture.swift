@@ -272,7 +272,10 @@ struct LuaCargoCapture {
     private mutating func walkFunction(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoFunction {
         let slots = pushSlotsIfNeeded()
         var dumpCache = slots.dumpCache
-        let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: false, in: L)
+        guard let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: false, in: L) else {
+            // Replaced by a finalizer since it was seen (see `LuaBytecode.code`).
+            throw LuaCargoRefusal(origin: origins[node], what: "function replaced while it was being copied")
+        }
         var upvalues: [LuaCargoUpvalue] = []
         var upvalue: Int32 = 1
         while let rawName = lua_getupvalue(L, index, upvalue) {

@@ -45,7 +45,7 @@ enum LuaFlatCapture {
             guard lua_iscfunction(L, index) == 0, LuaBytecode.hasNothingToBind(functionAt: index, in: L) else {
                 return nil
             }
-            return .reusableFunction(LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L))
+            return LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L).map { .reusableFunction($0) }
         case LUA_TUSERDATA:
             return LuaProxy.object(at: index, in: L).map { .shared($0) }
         default:
