@@ -37,13 +37,10 @@ extension LuaObject {
         }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0, lua_iscfunction(L, index) == 0,
-              LuaBytecode.hasNothingToBind(functionAt: index, in: L)
-        else { return false }
         var dumpCache: Int32 = 0
-        guard let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L) else {
-            return false
-        }
+        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0,
+              let code = LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L)
+        else { return false }
         switch argument {
         case _ where argumentCount == 0:
             desync.async(body: LuaJobWithoutArgument(object: self, code: code))

@@ -74,6 +74,14 @@ enum LuaBytecode {
         return code
     }
 
+    /// The code of the function at absolute `index` if it crosses as its code alone: a Lua
+    /// function (not a C one) with nothing to bind (`hasNothingToBind`); nil otherwise, or when a
+    /// finalizer replaced it meanwhile (see `code`). Needs 2 free stack slots beyond `code`'s.
+    static func reusableCode(ofFunctionAt index: Int32, cache: inout Int32, in L: OpaquePointer) -> LuaFunctionCode? {
+        guard lua_iscfunction(L, index) == 0, hasNothingToBind(functionAt: index, in: L) else { return nil }
+        return code(ofFunctionAt: index, cache: &cache, reusable: true, in: L)
+    }
+
     /// Whether the Lua function at absolute `index` has nothing to bind: no upvalues, or just an
     /// `_ENV` that is the globals, which is how `lua_load` binds a first upvalue. Such a closure
     /// carries no state of its own, so it crosses as its code alone (`pushReusable`). Needs 2

@@ -126,11 +126,10 @@ struct LuaCargoCapture {
     }
 
     /// The code of the Lua function at absolute `index` when it has nothing to bind
-    /// (`LuaBytecode.hasNothingToBind`): it crosses as its code alone and needs no node.
+    /// (`LuaBytecode.reusableCode`): it crosses as its code alone and needs no node.
     private mutating func reusableCode(ofFunctionAt index: Int32) -> LuaFunctionCode? {
         var dumpCache = pushSlotsIfNeeded().dumpCache
-        guard LuaBytecode.hasNothingToBind(functionAt: index, in: L) else { return nil }
-        return LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L)
+        return LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L)
     }
 
     /// The node of the table or Lua function at absolute `index`, registering it when new.

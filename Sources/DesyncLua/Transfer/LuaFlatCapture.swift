@@ -42,10 +42,7 @@ enum LuaFlatCapture {
         if let plain = LuaCargoValue.plain(at: index, type: type, in: L) { return plain }
         switch type {
         case LUA_TFUNCTION:
-            guard lua_iscfunction(L, index) == 0, LuaBytecode.hasNothingToBind(functionAt: index, in: L) else {
-                return nil
-            }
-            return LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: true, in: L).map { .reusableFunction($0) }
+            return LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L).map { .reusableFunction($0) }
         case LUA_TUSERDATA:
             return LuaProxy.object(at: index, in: L).map { .shared($0) }
         default:
