@@ -37,13 +37,13 @@ public final class Desync<T>: Sendable {
     public func async(_ job: @escaping @Sendable (inout T) -> Void) {
         // Inlinable so that the job's type-erased box is made in the caller's specialised code,
         // with no run-time metadata lookup, and moved from there into the queue.
-        queue.submit(Job(kind: .async, body: ClosureJob(job)))
+        queue.submit(.async, ClosureJob(job))
     }
 
     /// `async` with a job of the caller's own type: see ``DesyncJobBody``.
     @inlinable
     package func async<Body: DesyncJobBody>(body: Body) where Body.Value == T {
-        queue.submit(Job(kind: .async, body: body))
+        queue.submit(.async, body)
     }
 
     /// Runs `job` after every job queued before it and returns its result; an error it throws is
@@ -109,7 +109,7 @@ public final class Desync<T>: Sendable {
         as kind: JobKind, _ job: @escaping @Sendable (inout T) throws -> R
     ) -> DesyncFuture<R> {
         let future = DesyncFuture<R>(core: queue)
-        queue.submit(Job(kind: kind, body: FutureJob(future: future, body: job)))
+        queue.submit(kind, FutureJob(future: future, body: job))
         return future
     }
 
@@ -125,10 +125,8 @@ public final class Desync<T>: Sendable {
         _ first: DesyncFuture<U>,
         _ job: @escaping @Sendable (inout T, Result<U, any Error>) throws -> R
     ) -> DesyncFuture<R> {
-        let future = DesyncFuture<R>(queue: queue)
-        queue.submit(Job(gate: AfterGate(first: first, own: future), kind: .after) { (value: inout T) in
-            future.run { try job(&value, first.outcome!) }
-        })
+        let future = DesyncFuture<R>(driver: queue)
+        queue.submit(.after, AfterJob(first: first, future: future, body: job), gate: AfterGate(first: first, own: future))
         return future
     }
 
@@ -141,6 +139,16 @@ public final class Desync<T>: Sendable {
     /// jobs queue work on each other has really gone quiet (a pass over their `pending` counts
     /// alone can miss a job queued on an object already passed).
     package var activity: (pending: Int, changes: Int) { queue.activity }
+
+    /// Runs the object's queued jobs on the calling thread if no thread runs them (a turn's worth
+    /// at most); false when it was idle, paused behind an `after`, or run by another thread.
+    package func runQueuedJobsHere() -> Bool {
+        queue.runQueuedJobsHere()
+    }
+
+    /// Reached once the object has no job queued or running: a waiter on it runs the queue when
+    /// no thread does, or sleeps until it changes hands.
+    package var drained: any Waitable { QueueDrained(queue) }
 
     /// True when called from inside one of this object's jobs (where ``sync(_:)`` on it would
     /// stop the program): lets callers that must not crash report the mistake instead.

@@ -136,7 +136,7 @@ struct PromiseTests {
         let waiter = Desync(0, scheduler: scheduler)
         // The work that completes the promise is queued on `worker`, which nothing runs but the
         // helper.
-        let promise = DesyncPromise<Int>(whileWaiting: {
+        let promise = DesyncPromise<Int>(driver: ClosureDriver {
             guard worker.pending > 0 else { return false }
             worker.sync { _ in }
             return true
@@ -151,7 +151,7 @@ struct PromiseTests {
     @Test("a wait with a helper still returns at its deadline")
     func helperRespectsDeadline() throws {
         let calls = Atomic<Int>(0)
-        let promise = DesyncPromise<Int>(whileWaiting: {
+        let promise = DesyncPromise<Int>(driver: ClosureDriver {
             calls.add(1, ordering: .relaxed)
             return false
         })
@@ -213,5 +213,19 @@ struct CancelledAfterTests {
         canceller.start()
         // This thread helps the paused queue (the never-completed promise) until the cancel.
         #expect(try behind.wait(timeout: .seconds(5)) == 1)
+    }
+}
+
+/// A driver that runs a closure: true when it ran something; false, and the waiter polls (it
+/// cannot announce new work).
+private final class ClosureDriver: WaitDriver {
+    private let body: @Sendable () -> Bool
+
+    init(_ body: @escaping @Sendable () -> Bool) {
+        self.body = body
+    }
+
+    func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
+        body() ? .ran : .poll
     }
 }

@@ -10,14 +10,15 @@ import Testing
 struct QueueStateTests {
     /// A job that appends `number` to `log` when run.
     private static func job(_ number: Int, log: LogBox) -> Job {
-        Job(gate: nil, kind: .async, body: { (_: inout Int) in log.append(number) })
+        Job(kind: .async, body: ClosureJob { (_: inout Int) in log.append(number) })
     }
 
     /// Runs every job of `jobs` in order and returns what they logged.
     private static func run(_ jobs: inout JobList, log: LogBox) -> [Int] {
         var value = 0
+        let queue = Desync(0, scheduler: Scheduler(maxThreads: 0)).queue
         while let job = jobs.popFirst() {
-            withUnsafeMutablePointer(to: &value) { job.body.run(on: UnsafeMutableRawPointer($0)) }
+            withUnsafeMutablePointer(to: &value) { job.body.run(on: UnsafeMutableRawPointer($0), queue: queue) }
         }
         return log.take()
     }

@@ -42,18 +42,18 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// (callgrind). A pointer to a `Success` and an existential error need none.
     private nonisolated(unsafe) var storedValue: UnsafeMutablePointer<Success>?
     private nonisolated(unsafe) var storedError: (any Error)?
-    /// The queue the job waits in, so that a blocking wait can run it; for a promise's future,
-    /// which has no job, a `PromiseWait`.
-    private let queue: any DrivableQueue
+    /// What a blocking wait runs to complete the future: the queue its job waits in; for a
+    /// promise's future, whatever its maker said, or nothing.
+    package let driver: (any WaitDriver)?
 
-    init(queue: any DrivableQueue) {
-        self.queue = queue
+    init(driver: (any WaitDriver)?) {
+        self.driver = driver
     }
 
     /// The future of a job on `core`'s queue, made in inlinable code (`Desync.future`).
     @usableFromInline
     convenience init(core: QueueCore) {
-        self.init(queue: core)
+        self.init(driver: core)
     }
 
     deinit {
@@ -93,7 +93,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
 
     /// Waits for the job and returns its outcome instead of throwing it.
     public var result: Result<Success, any Error> {
-        queue.wait(for: self, until: nil)
+        _ = BlockingWait.wait(for: self)
         return outcome!
     }
 
@@ -103,15 +103,25 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// - Precondition: not called from inside a job of the same object while this job is still
     ///   queued behind it (that would wait forever).
     public func wait() throws -> Success {
-        queue.wait(for: self, until: nil)
+        _ = BlockingWait.wait(for: self)
         return try finishedValue()
     }
 
     /// Waits at most `timeout` for the job. Returns nil on timeout; otherwise the job's value, or
     /// throws its error.
+    ///
+    /// The wait returns by its deadline: while pool threads can run the object's queue it leaves
+    /// the jobs to them; with 0 pool threads it runs queued jobs itself only while time remains,
+    /// and a job it has started runs to its end.
     public func wait(timeout: Duration) throws -> Success? {
-        guard queue.wait(for: self, until: .now + timeout) else { return nil }
+        guard BlockingWait.wait(for: self, until: .now + timeout) == .done else { return nil }
         return try finishedValue()
+    }
+
+    /// Waits until the future is done, `deadline` passes or `stop` returns true, as ``BlockingWait``
+    /// does; for waits that must stay interruptible (the Lua host).
+    package func wait(until deadline: ContinuousClock.Instant?, stop: (() -> Bool)?) -> WaitOutcome {
+        BlockingWait.wait(for: self, until: deadline, stop: stop)
     }
 
     /// The value of a future that is done, or its error thrown; without a `Result` in between.
@@ -209,23 +219,23 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         return true
     }
 
-    /// Runs `job` as this future's body: nothing if it was cancelled, else records its outcome.
-    func run(_ job: () throws -> Success) {
+    /// Runs `job` as this future's body on `queue`: nothing if it was cancelled, else records its
+    /// outcome, once the queue no longer counts the job as pending.
+    func run(in queue: QueueCore, _ job: () throws -> Success) {
         guard start() else { return }
+        let outcome: Result<Success, any Error>
         do {
-            finish(value: try job())
+            outcome = .success(try job())
         } catch {
-            finish(error: error)
+            outcome = .failure(error)
         }
+        queue.jobFinishing()
+        finish(outcome)
     }
 }
 
-extension DesyncFuture: Gate {
-    func help(until deadline: ContinuousClock.Instant?) -> Bool {
-        queue.wait(for: self, until: deadline)
-    }
-
-    func addWaiter(_ parker: Parker) -> Bool {
+extension DesyncFuture: Waitable {
+    package func addWaiter(_ parker: Parker) -> Bool {
         state.withLockedValue { state in
             switch state.phase {
             case .succeeded, .failed, .cancelled: return false
@@ -236,7 +246,7 @@ extension DesyncFuture: Gate {
         }
     }
 
-    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
+    package func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
         state.withLockedValue { state in
             switch state.phase {
             case .succeeded, .failed, .cancelled: return false

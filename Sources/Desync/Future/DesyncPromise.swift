@@ -14,32 +14,16 @@
 /// false, so racing completers need no agreement of their own.
 ///
 /// A blocking wait on the future sleeps until the promise is completed: there is no queue to run,
-/// so with 0 pool threads another thread must complete it, unless a helper
-/// (``init(whileWaiting:)``) lets the waiting thread run the work itself. `await value` and
+/// so with 0 pool threads another thread must complete it, unless a driver (``init(driver:)``)
+/// lets the waiting thread run the work itself. `await value` and
 /// `after` work as with any future.
 package final class DesyncPromise<Success: Sendable>: Sendable {
     /// Done or failed once the promise is completed.
     package let future: DesyncFuture<Success>
 
-    /// A promise whose waiters only sleep.
-    package convenience init() {
-        self.init(help: nil)
-    }
-
-    /// A promise whose blocking waiters call `help` before they sleep, and again at least every
-    /// 50 ms while they wait, so that a thread waiting with 0 pool threads can run the work that
-    /// completes the promise.
-    ///
-    /// - Parameter help: runs some of that work, if there is any to run on the calling thread;
-    ///   true when it ran something (the waiter then looks again at once, unless its deadline
-    ///   has passed), false when there was nothing (the waiter then sleeps). It runs on whichever
-    ///   thread waits, pool threads included, possibly on several at once.
-    package convenience init(whileWaiting help: @escaping @Sendable () -> Bool) {
-        self.init(help: help)
-    }
-
-    private init(help: (@Sendable () -> Bool)?) {
-        future = DesyncFuture(queue: PromiseWait(help: help))
+    /// A promise whose blocking waiters run what `driver` gives them (nil: they only sleep).
+    package init(driver: (any WaitDriver)? = nil) {
+        future = DesyncFuture(driver: driver)
         _ = future.start()
     }
 

@@ -39,7 +39,7 @@ extension Desync {
             while await credits.acquire() {
                 guard let item = await source.next() else { break }
                 count += 1
-                queue.submit(Job(gate: nil, kind: .pipe) { value in
+                queue.submit(.pipe, ClosureJob { (value: inout T) in
                     // The consumer is gone: skip the work nobody can see.
                     guard !output.isTerminated else { return }
                     output.push(job(&value, item))

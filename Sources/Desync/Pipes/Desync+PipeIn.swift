@@ -28,11 +28,9 @@ extension Desync {
         _ job: @escaping @Sendable (inout T, S.Element) -> Void
     ) -> DesyncFuture<Void> where S.Element: Sendable {
         let queue = self.queue
-        let driver = PipeWaitDriver(driving: queue)
-        let future = DesyncFuture<Void>(queue: driver)
-        // A blocking wait sleeps on the driver, not on the future: a future cancelled before the
-        // feeding task started (which then never runs) must wake it too.
-        _ = future.onDone { driver.progressed() }
+        // A blocking wait runs the object's queue while items are queued, and sleeps on it while
+        // it is idle: the next submission (or the future's end) wakes it.
+        let future = DesyncFuture<Void>(driver: queue)
         let credits = PipeCredits(Self.pipeInWindow)
         let source = PipeSource(sequence)
         Task {
@@ -43,17 +41,15 @@ extension Desync {
                     credits.release()
                     break
                 }
-                queue.submit(Job(gate: nil, kind: .pipe) { value in
+                queue.submit(.pipe, ClosureJob { (value: inout T) in
                     job(&value, item)
                     credits.release()
                 })
-                driver.progressed()
             }
             // Nobody closes these credits or cancels this task, so this returns once every
             // submitted job has run.
             _ = await credits.waitForAll()
             future.finish(source.failure.map { .failure($0) } ?? .success(()))
-            driver.progressed()
         }
         return future
     }

@@ -16,7 +16,7 @@ package protocol DesyncJobBody<Value>: JobBody {
 
 extension DesyncJobBody {
     @inlinable
-    package func run(on value: UnsafeMutableRawPointer) {
+    package func run(on value: UnsafeMutableRawPointer, queue: QueueCore) {
         run(&value.assumingMemoryBound(to: Value.self).pointee)
     }
 }

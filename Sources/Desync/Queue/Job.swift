@@ -12,21 +12,25 @@ public enum JobKind: UInt8, Sendable, CaseIterable {
 /// Conformers are small structs, at most three words, so that `any JobBody` holds them in the
 /// existential's inline buffer: queuing a job then allocates nothing beyond its closure's context.
 @usableFromInline
-package protocol JobBody: Sendable {
-    /// Runs the job on the object's value, which `value` points to (a `T` for the queue's `T`).
-    func run(on value: UnsafeMutableRawPointer)
+package protocol JobBody<Value>: Sendable {
+    /// The value type of the queues this job may be queued on (`JobQueue.submit` checks it).
+    associatedtype Value
+    /// Runs the job on the object's value, which `value` points to (a `Value`), as a job of
+    /// `queue`, which it tells (`jobFinishing`) right before it hands back a result.
+    func run(on value: UnsafeMutableRawPointer, queue: QueueCore)
 }
 
 /// A closure on the value, stored as it is (two words): `async`, `pipe`, `sync` behind a queue.
 @usableFromInline
 struct ClosureJob<T>: JobBody {
+    @usableFromInline typealias Value = T
     @usableFromInline let body: @Sendable (inout T) -> Void
 
     @inlinable
     init(_ body: @escaping @Sendable (inout T) -> Void) { self.body = body }
 
     @usableFromInline
-    func run(on value: UnsafeMutableRawPointer) {
+    func run(on value: UnsafeMutableRawPointer, queue: QueueCore) {
         body(&value.assumingMemoryBound(to: T.self).pointee)
     }
 }
@@ -35,6 +39,7 @@ struct ClosureJob<T>: JobBody {
 /// allocation for it, is needed.
 @usableFromInline
 struct FutureJob<T, R: Sendable>: JobBody {
+    @usableFromInline typealias Value = T
     @usableFromInline let future: DesyncFuture<R>
     @usableFromInline let body: @Sendable (inout T) throws -> R
 
@@ -45,9 +50,22 @@ struct FutureJob<T, R: Sendable>: JobBody {
     }
 
     @usableFromInline
-    func run(on value: UnsafeMutableRawPointer) {
+    func run(on value: UnsafeMutableRawPointer, queue: QueueCore) {
         let pointer = value.assumingMemoryBound(to: T.self)
-        future.run { try body(&pointer.pointee) }
+        future.run(in: queue) { try body(&pointer.pointee) }
+    }
+}
+
+/// An `after` job: like a future's, with the first future's outcome.
+struct AfterJob<T, U: Sendable, R: Sendable>: JobBody {
+    typealias Value = T
+    let first: DesyncFuture<U>
+    let future: DesyncFuture<R>
+    let body: @Sendable (inout T, Result<U, any Error>) throws -> R
+
+    func run(on value: UnsafeMutableRawPointer, queue: QueueCore) {
+        let pointer = value.assumingMemoryBound(to: T.self)
+        future.run(in: queue) { try body(&pointer.pointee, first.outcome!) }
     }
 }
 
@@ -56,13 +74,13 @@ struct FutureJob<T, R: Sendable>: JobBody {
 struct Job: Sendable {
     /// When set, the job may not start before this gate opens (`after`); the queue waits
     /// holding no thread.
-    let gate: (any Gate)?
+    let gate: (any Waitable)?
     let kind: JobKind
     let body: any JobBody
     /// When it was queued, for tracing; 0 when tracing was off.
     var queuedAt: UInt64 = 0
 
-    init(gate: (any Gate)?, kind: JobKind, body: consuming any JobBody) {
+    init(gate: (any Waitable)?, kind: JobKind, body: consuming any JobBody) {
         self.gate = gate
         self.kind = kind
         self.body = body
@@ -79,13 +97,8 @@ struct Job: Sendable {
     /// on a job in the queue's batch, an inout access lets the body run where it lies, where a
     /// read access copied it first (`batch[i].body.run(on:)` copied the body, and a non-mutating
     /// method the whole job: a retain, a release and two value-witness calls a job, callgrind).
-    mutating func run(on value: UnsafeMutableRawPointer) {
-        body.run(on: value)
-    }
-
-    /// A closure on a `T`: call sites inside the module stay as they were.
-    init<T>(gate: (any Gate)?, kind: JobKind, body: @escaping @Sendable (inout T) -> Void) {
-        self.init(gate: gate, kind: kind, body: ClosureJob(body))
+    mutating func run(on value: UnsafeMutableRawPointer, queue: QueueCore) {
+        body.run(on: value, queue: queue)
     }
 }
 

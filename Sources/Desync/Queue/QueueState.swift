@@ -2,15 +2,30 @@
 /// once the lock is released (schedule the queue, wake waiters), so nothing but bookkeeping happens
 /// under the lock. Noncopyable, as its jobs are: they are only ever moved.
 struct QueueState: ~Copyable, Sendable {
-    enum Phase: Equatable, Sendable {
+    enum Phase: Sendable {
         /// No jobs, nobody running.
         case idle
         /// Jobs waiting and nobody running them: a pool thread, or any waiting caller, may claim it.
         case ready
-        /// One thread owns the queue and runs its jobs.
-        case running(ThreadID)
-        /// The first job waits for a gate (`after`); no thread is held.
-        case suspended
+        /// One thread owns the queue and runs its jobs. `enteredInline`: the owner is a `sync` that
+        /// entered through `QueueCore`'s owner word, without the lock, and was adopted
+        /// (`adoptInlineOwner`) because someone needed the queue meanwhile: it must leave through
+        /// the lock.
+        case running(ThreadID, enteredInline: Bool)
+        /// The first job waits for `gate` (`after`); no thread is held.
+        case suspended(on: any Waitable)
+
+        var isIdle: Bool {
+            if case .idle = self { true } else { false }
+        }
+
+        var isReady: Bool {
+            if case .ready = self { true } else { false }
+        }
+
+        func isRunning(on thread: ThreadID) -> Bool {
+            if case .running(let owner, _) = self { owner == thread } else { false }
+        }
     }
 
     /// What the thread that stops running the queue must do outside the lock.
@@ -32,10 +47,10 @@ struct QueueState: ~Copyable, Sendable {
     enum WaitStep {
         /// Nobody runs the queue: this thread now owns it and runs it.
         case drive
-        /// The queue waits for another object's future: help that one along (it may have no
-        /// thread either), then look again.
-        case help(any Gate)
-        /// Someone else runs it (or it waits on a gate): sleep until woken.
+        /// The queue waits for another object's future: drive that one (it may have no thread
+        /// either), then look again.
+        case follow(any Waitable)
+        /// Someone else runs it, or this waiter may not: sleep until the phase changes.
         case sleep
         /// This thread runs the queue already: waiting would deadlock.
         case reentrant
@@ -43,81 +58,96 @@ struct QueueState: ~Copyable, Sendable {
 
     private var jobs = JobList()
     private(set) var phase = Phase.idle
-    /// The owner is a `sync` that entered through `QueueCore`'s owner word, without the lock, and
-    /// was adopted (`adoptInlineOwner`) because someone needed the queue meanwhile: it must leave
-    /// through the lock.
-    private(set) var ownerEnteredInline = false
     /// Whether the queue sits on the scheduler's ready list. Kept apart from `phase` because a
     /// waiting caller may claim a queue that is still listed; the worker that pops it then finds
     /// it taken and skips it, and the caller does not list it twice when it hands it back.
     private var onReadyList = false
     /// Threads sleeping until this queue's phase changes, so they can claim it.
     private var waiters = Parkers()
-    /// What a suspended queue waits for.
-    private var suspendedOn: (any Gate)?
 
     /// Jobs queued and not taken by the owner (`QueueCore.pending` adds those in the owner's hand).
     var queued: Int { jobs.count }
     /// Jobs ever queued: only grows, so two equal readings mean nothing was queued in between.
     private(set) var submitted = 0
 
-    func isRunning(on thread: ThreadID) -> Bool { phase == .running(thread) }
+    func isRunning(on thread: ThreadID) -> Bool { phase.isRunning(on: thread) }
 
     /// Queues a job. A queue that was idle becomes ready: it goes on the ready list, and threads
     /// waiting on it are woken to claim it (with 0 pool threads nobody else would run it).
     mutating func submit(_ job: consuming Job) -> Release {
+        defer { checkInvariants() }
         jobs.append(job)
         submitted &+= 1
-        guard phase == .idle else { return Release() }
+        guard phase.isIdle else { return Release() }
         phase = .ready
-        return Release(waiters: takeWaiters(), schedule: listIfNeeded())
+        return Release(waiters: waiters.take(), schedule: listIfNeeded())
     }
 
     /// A `sync` or `trySync` arriving from `thread`.
     mutating func startSync(on thread: ThreadID) -> SyncStart {
+        defer { checkInvariants() }
         switch phase {
         case .idle:
-            phase = .running(thread)
+            phase = .running(thread, enteredInline: false)
             return .runInline
-        case .running(let owner) where owner == thread:
+        case .running(let owner, _) where owner == thread:
             return .reentrant
         case .ready, .running, .suspended:
             return .queueBehind
         }
     }
 
-    /// A thread that waits for one of this queue's jobs decides whether to run it or sleep.
-    mutating func waitStep(on thread: ThreadID, parker: Parker) -> WaitStep {
+    /// A thread that waits for one of this queue's jobs decides whether to run the queue or sleep.
+    /// `mayClaim`: it may run the queue itself (a timed wait while pool threads can run it may not:
+    /// a job it started could outlast its deadline).
+    mutating func waitStep(on thread: ThreadID, parker: Parker, mayClaim: Bool) -> WaitStep {
+        defer { checkInvariants() }
         switch phase {
-        case .ready:
-            phase = .running(thread)
+        case .ready where mayClaim:
+            phase = .running(thread, enteredInline: false)
             return .drive
-        case .running(let owner) where owner == thread:
+        case .running(let owner, _) where owner == thread:
             return .reentrant
-        case .suspended:
-            if let suspendedOn { return .help(suspendedOn) }
-            waiters.append(parker)
-            return .sleep
-        case .idle, .running:
+        case .suspended(let gate):
+            return .follow(gate)
+        case .idle, .ready, .running:
             waiters.append(parker)
             return .sleep
         }
     }
 
+    /// Registers `parker` to be woken at the queue's next change of phase; false, without
+    /// registering, when the queue is idle (a waiter for "drained" has nothing to wait for).
+    mutating func addIdleWaiter(_ parker: Parker) -> Bool {
+        if phase.isIdle { return false }
+        waiters.append(parker)
+        return true
+    }
+
     /// A pool thread popped this queue from the ready list.
     mutating func claimForWorker(_ thread: ThreadID) -> Bool {
+        defer { checkInvariants() }
         onReadyList = false
-        guard phase == .ready else { return false }
-        phase = .running(thread)
+        guard phase.isReady else { return false }
+        phase = .running(thread, enteredInline: false)
+        return true
+    }
+
+    /// A thread that is not a pool thread claims the queue if it is ready; it stays on the ready
+    /// list if it is there (the worker that pops it will find it taken).
+    mutating func claimIfReady(on thread: ThreadID) -> Bool {
+        defer { checkInvariants() }
+        guard phase.isReady else { return false }
+        phase = .running(thread, enteredInline: false)
         return true
     }
 
     /// A `sync` that entered without the lock (through the owner word) runs on `thread`: the lock
     /// takes it for the owner, so that jobs queue behind it and waiters sleep until it leaves.
     mutating func adoptInlineOwner(_ thread: ThreadID) {
-        precondition(phase == .idle, "desync: an inline sync on a queue that is not idle")
-        phase = .running(thread)
-        ownerEnteredInline = true
+        defer { checkInvariants() }
+        guard phase.isIdle else { desyncFatal("desync: an inline sync on a queue that is not idle") }
+        phase = .running(thread, enteredInline: true)
     }
 
     /// The owner takes up to `limit` queued jobs, oldest first. Taking them all is a swap of the
@@ -125,7 +155,7 @@ struct QueueState: ~Copyable, Sendable {
     /// the batch's storage back for the next submissions); a partial take moves `limit` jobs, so
     /// a turn never takes more than it may run and has nothing to give back.
     mutating func take(upTo limit: Int, into batch: inout JobList) {
-        precondition(batch.isEmpty, "desync: taking jobs into a batch that is not empty")
+        guard batch.isEmpty else { desyncFatal("desync: taking jobs into a batch that is not empty") }
         if jobs.count <= limit {
             swap(&jobs, &batch)
             return
@@ -149,24 +179,24 @@ struct QueueState: ~Copyable, Sendable {
 
     /// The owner found the first queued job's gate closed (it gave that job back, first): the
     /// queue waits, holding no thread. Waiters keep sleeping until `resume`.
-    mutating func suspend(on gate: any Gate) {
-        precondition(!jobs.isEmpty, "desync: suspending a queue with no job to wait")
-        phase = .suspended
-        suspendedOn = gate
+    mutating func suspend(on gate: any Waitable) {
+        defer { checkInvariants() }
+        guard !jobs.isEmpty else { desyncFatal("desync: suspending a queue with no job to wait") }
+        phase = .suspended(on: gate)
     }
 
     /// The gate of a suspended queue opened.
     mutating func resume() -> Release {
-        precondition(phase == .suspended, "desync: resuming a queue that is not suspended")
+        defer { checkInvariants() }
+        guard case .suspended = phase else { desyncFatal("desync: resuming a queue that is not suspended") }
         phase = .ready
-        suspendedOn = nil
-        return Release(waiters: takeWaiters(), schedule: listIfNeeded())
+        return Release(waiters: waiters.take(), schedule: listIfNeeded())
     }
 
     /// The owner stops running the queue; what is left goes back to the ready list.
     mutating func release() -> Release {
-        ownerEnteredInline = false
-        let woken = takeWaiters()
+        defer { checkInvariants() }
+        let woken = waiters.take()
         if jobs.isEmpty {
             phase = .idle
             return Release(waiters: woken)
@@ -181,7 +211,20 @@ struct QueueState: ~Copyable, Sendable {
         return true
     }
 
-    private mutating func takeWaiters() -> Parkers {
-        waiters.take()
+    /// The rules every transition keeps (debug builds only): an idle queue has no jobs; a ready or
+    /// suspended one has some.
+    func checkInvariants() {
+        #if DEBUG
+        switch phase {
+        case .idle:
+            precondition(jobs.isEmpty, "desync: an idle queue has jobs")
+        case .ready:
+            precondition(!jobs.isEmpty, "desync: a ready queue has no jobs")
+        case .suspended:
+            precondition(!jobs.isEmpty, "desync: a suspended queue has no job to wait")
+        case .running:
+            break
+        }
+        #endif
     }
 }

@@ -192,3 +192,11 @@ public struct SchedulerStats: Sendable, Equatable {
     /// ``maxThreads`` meanwhile.
     public var threadsBlocked = 0
 }
+
+extension Scheduler {
+    /// True when pool threads can run queued work, so a waiter with a deadline may leave it to
+    /// them instead of running it itself.
+    package var runsQueuedWork: Bool {
+        maxThreads > 0
+    }
+}

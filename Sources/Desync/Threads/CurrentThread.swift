@@ -26,7 +26,7 @@ struct ThreadID: Equatable, Sendable {
 }
 
 /// A parker per thread, made on first use, so waiting in `sync` or `wait()` allocates nothing.
-enum ThreadParker {
+package enum ThreadParker {
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         let status = pthread_key_create(&key) { pointer in
@@ -40,7 +40,7 @@ enum ThreadParker {
         return key
     }()
 
-    static var current: Parker {
+    package static var current: Parker {
         if let pointer = pthread_getspecific(key) {
             return Unmanaged<Parker>.fromOpaque(pointer).takeUnretainedValue()
         }

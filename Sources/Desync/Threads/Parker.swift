@@ -17,7 +17,7 @@ import Synchronization
 /// The state is an atomic (as in Rust's parker), so that `unpark()` on a thread that is not asleep
 /// (it is running, or about to park) makes no system call: it only sets the token. The mutex and
 /// condition are used only when the thread really sleeps.
-final class Parker: @unchecked Sendable {
+package final class Parker: @unchecked Sendable {
     // @unchecked: the pthread mutex and condition are thread-safe; `state` is atomic.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -29,7 +29,7 @@ final class Parker: @unchecked Sendable {
     /// The thread sleeps (or is about to, holding the mutex) on the condition.
     private static var parked: Int { 2 }
 
-    init() {
+    package init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         condition = .allocate(capacity: 1)
@@ -52,7 +52,7 @@ final class Parker: @unchecked Sendable {
     }
 
     /// Sleeps until `unpark()` is called (or returns at once if it already was), consuming it.
-    func park() {
+    package func park() {
         if takeToken() { return }
         pthread_mutex_lock(mutex)
         guard state.compareExchange(expected: Self.empty, desired: Self.parked, ordering: .acquiring).exchanged else {
@@ -68,7 +68,7 @@ final class Parker: @unchecked Sendable {
     }
 
     /// Sleeps until `unpark()` or the deadline. Returns false on timeout.
-    func park(until deadline: ContinuousClock.Instant) -> Bool {
+    package func park(until deadline: ContinuousClock.Instant) -> Bool {
         if takeToken() { return true }
         let remaining = ContinuousClock.now.duration(to: deadline)
         var now = timespec()
@@ -94,7 +94,7 @@ final class Parker: @unchecked Sendable {
 
     /// Wakes the thread sleeping in `park()`, or makes its next `park()` return at once. Makes a
     /// system call only when the thread sleeps.
-    func unpark() {
+    package func unpark() {
         guard state.exchange(Self.notified, ordering: .releasing) == Self.parked else { return }
         // Taking the mutex orders this signal after the sleeper's wait began: it cannot be lost.
         pthread_mutex_lock(mutex)

@@ -43,7 +43,7 @@ enum FutureMethods {
         if let timeout, !(timeout >= 0) {
             throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
         }
-        return try future.wait(timeout: timeout, interruptible: try call.context.isHost)
+        return try future.wait(timeout: timeout, isHost: try call.context.isHost)
     }
 
     static func wait(_ call: LuaCall) throws -> Int32 {

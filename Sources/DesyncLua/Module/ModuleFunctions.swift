@@ -65,17 +65,11 @@ enum ModuleFunctions {
             throw call.argumentError(1, "seconds must be a finite number, 0 or more")
         }
         let context = try call.context
-        let deadline = SlicedWait.deadline(after: seconds)
-        while let slice = SlicedWait.nextSlice(before: deadline) {
-            let (whole, attoseconds) = slice.components
-            usleep(UInt32(whole) * 1_000_000 + UInt32(attoseconds / 1_000_000_000_000))
-            do {
-                try SlicedWait.checkInterrupt(isHost: context.isHost, runtime: context.runtime)
-            } catch where !context.isHost {
-                // A job the host runs while it waits: cut the sleep short and leave the interrupt
-                // for the host's wait, which raises it in the host's code.
-                return 0
-            }
+        do {
+            try LuaWait(runtime: context.runtime, isHost: context.isHost).sleep(until: .now + LuaWait.duration(seconds))
+        } catch where !context.isHost {
+            // A job the host runs while it waits: cut the sleep short and leave the interrupt
+            // for the host's wait, which raises it in the host's code.
         }
         return 0
     }

@@ -37,31 +37,16 @@ public final class LuaFuture: LuaSharedObject {
     /// The status name `f:status()` shows.
     var status: String { future.status.rawValue }
 
-    /// Waits for the outcome; nil when `timeout` (seconds) passes first. With `interruptible`,
-    /// Ctrl-C stops the wait with "interrupted!".
-    func wait(timeout: Double?, interruptible: Bool) throws(LuaError) -> Result<LuaCargo, any Error>? {
+    /// Waits for the outcome; nil when `timeout` (seconds) passes first. `isHost`: the caller is
+    /// the host state (see `LuaWait` for Ctrl-C).
+    func wait(timeout: Double?, isHost: Bool) throws(LuaError) -> Result<LuaCargo, any Error>? {
         if let outcome = future.outcome { return outcome }
         if object.isRunningHere {
             throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
         }
-        let deadline = SlicedWait.deadline(after: timeout)
-        guard interruptible else {
-            if let deadline {
-                guard future.isDone || waitUntil(deadline) else { return nil }
-                return future.outcome
-            }
-            return future.result
-        }
-        while true {
-            guard let slice = SlicedWait.nextSlice(before: deadline) else { return future.outcome }
-            let finished = waitUntil(ContinuousClock.now + slice)
-            try object.runtime.throwIfInterrupted()
-            if finished { return future.outcome }
-        }
-    }
-
-    private func waitUntil(_ deadline: ContinuousClock.Instant) -> Bool {
-        let remaining = max(ContinuousClock.now.duration(to: deadline), .zero)
-        return (try? future.wait(timeout: remaining)) != nil || future.isDone
+        let reached = try LuaWait(runtime: object.runtime, isHost: isHost).wait(
+            for: future, until: LuaWait.deadline(after: timeout),
+            stuck: "cannot wait for a future of desync.object: \(object.name)")
+        return reached ? future.outcome : nil
     }
 }

@@ -31,18 +31,20 @@ public final class LuaObject: LuaSharedObject {
         desync.sync { state in state.run(call, for: self) }
     }
 
-    /// `sync` for the host: waits in slices (`SlicedWait`) so that Ctrl-C can stop the wait.
+    /// `sync` for the host: waits through a future (`LuaWait`), so that Ctrl-C can stop the wait
+    /// (a job not started yet is then cancelled).
     func interruptibleSync(_ call: LuaCargo) throws(LuaError) -> Result<LuaCargo, LuaJobError> {
         let future = desync.future(as: .sync) { state in state.run(call, for: self) }
-        while true {
-            let outcome = try? future.wait(timeout: SlicedWait.slice)
-            // Checked even when the job finished: it may have finished early because of Ctrl-C.
-            if runtime.takeInterrupt() {
-                future.cancel()
-                throw .interrupted
-            }
-            if let outcome { return outcome }
+        do {
+            _ = try LuaWait(runtime: runtime, isHost: true).wait(
+                for: future, until: nil, stuck: "cannot sync with desync.object: \(name)")
+        } catch {
+            future.cancel()
+            throw error
         }
+        // Checked even when the job finished: it may have finished early because of Ctrl-C.
+        if runtime.takeInterrupt() { throw .interrupted }
+        return try! future.wait()
     }
 
     func trySync(_ call: LuaCargo) -> Result<LuaCargo, LuaJobError>? {

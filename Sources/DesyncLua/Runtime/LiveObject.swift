@@ -19,7 +19,4 @@ final class LiveObject: Sendable {
 
     /// See `Desync.activity`.
     var activity: (pending: Int, changes: Int) { desync.activity }
-
-    /// True inside one of the object's jobs (directly or through nested `sync` calls).
-    var isRunningHere: Bool { desync.isRunningOnCurrentThread }
 }

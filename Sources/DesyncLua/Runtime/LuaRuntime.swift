@@ -66,20 +66,32 @@ public final class LuaRuntime {
     }
 
     /// Blocks until every object's queued work has run. With a pool of 0 threads, runs the work
-    /// itself, object by object (nothing queued is dropped at exit). Returns false if interrupted.
+    /// itself (nothing queued is dropped at exit). Returns false if interrupted, or if, with 0
+    /// pool threads, queued work is left that nothing can ever run (an `after` on a future that
+    /// cannot finish): then it says so on stderr instead of waiting forever.
     @discardableResult
     public func waitUntilIdle() -> Bool {
-        while !core.isIdle {
+        let core = self.core
+        // Between slices: `on_error` handlers get the errors that arrived, and Ctrl-C stops it.
+        let stop = { [self] in
             deliverPendingErrors()
-            if core.takeInterrupt() { return false }
-            if core.scheduler.maxThreads == 0 {
-                _ = core.runQueuedWorkHere()
-            } else {
-                usleep(1000)
+            return core.interruptRequested.load(ordering: .relaxed)
+        }
+        while !core.isIdle {
+            if stop() { break }
+            // Each object in turn: a wait on one that is drained already returns at once, and the
+            // two-pass check above catches work that jobs queued on objects passed before.
+            guard let busy = core.liveObjects.first(where: { $0.pending > 0 }) else { continue }
+            let outcome = BlockingWait.wait(
+                for: busy.desync.drained, stop: stop, fallback: RuntimeWork(runtime: core))
+            if outcome == .stuck {
+                let stuck = core.liveObjects.filter { $0.pending > 0 }.map(\.name)
+                StandardError.writeLine("desync: queued work can never run (0 pool threads, nothing left that could make it ready) on: \(stuck.joined(separator: ", "))")
+                return false
             }
         }
         deliverPendingErrors()
-        return true
+        return !core.takeInterrupt()
     }
 
     /// Writes the one-line report ("desync: error in async job on <name>: <message>") of each

@@ -49,14 +49,12 @@ final class RuntimeCore: Sendable {
         objects.withLockedValue { $0.live() }
     }
 
-    /// With 0 pool threads nothing runs queued work unless a waiting thread does: runs every live
-    /// object's queued jobs on the calling thread, skipping an object whose job is running on it.
-    /// True if it ran anything.
+    /// With 0 pool threads nothing runs queued work unless a waiting thread does: runs the queued
+    /// jobs of every live object that nobody runs, on the calling thread. True if it ran anything.
     func runQueuedWorkHere() -> Bool {
         var ran = false
-        for object in liveObjects where object.pending > 0 && !object.isRunningHere {
-            object.desync.sync { _ in }
-            ran = true
+        for object in liveObjects where object.pending > 0 {
+            if object.desync.runQueuedJobsHere() { ran = true }
         }
         return ran
     }

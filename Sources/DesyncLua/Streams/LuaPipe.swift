@@ -56,14 +56,9 @@ final class LuaPipe: Sendable {
             completion = nil
             return
         }
-        let drive = DriveHandle()
-        let runtime = object.runtime
-        completion = DesyncPromise(whileWaiting: {
-            // With pool threads, the pool runs the pipe: the waiter only sleeps.
-            guard runtime.scheduler.maxThreads == 0, let pipe = drive.pipe else { return false }
-            return pipe.drive(budget: StreamDriving.depth)
-        })
-        drive.pipe = self
+        let driver = PipeDriver()
+        completion = DesyncPromise(driver: driver)
+        driver.pipe = self
     }
 
     /// Starts `obj:pipe_in(input, fn)`; its future is `completion`.
@@ -180,30 +175,42 @@ final class LuaPipe: Sendable {
         completion?.complete(with: error.map { .failure($0) } ?? .success(LuaCargo()))
     }
 
-    /// With 0 pool threads, runs the queued jobs of this pipe's object, and first those of the
-    /// pipes upstream of it (`budget` levels at most, in case pipes form a ring). True if it ran
-    /// anything. Skips an object whose job is running on this thread.
+    /// How many pipes upstream a waiter follows.
+    static let drivingDepth = 32
+
+    /// Runs the queued jobs of this pipe's object, and first those of the pipes upstream of it
+    /// (`budget` levels at most, in case pipes form a ring), when nobody else runs them. True if
+    /// it ran anything.
     func drive(budget: Int) -> Bool {
         var ran = false
         if budget > 0, let upstream = input.producer {
             ran = upstream.drive(budget: budget - 1)
         }
-        if object.pending > 0, !object.isRunningHere {
-            object.desync.sync { _ in }
-            ran = true
-        }
+        if object.desync.runQueuedJobsHere() { ran = true }
         return ran
     }
 }
 
-/// How the helper of `pipe_in`'s promise reaches its pipe without keeping it alive (the pipe
-/// holds the promise): set once the pipe exists.
-private final class DriveHandle: Sendable {
+/// What a thread waiting on a pipe (its `pipe_in` future, or its output stream) runs with 0 pool
+/// threads: the pipe's drain jobs and those of the pipes upstream. With pool threads the pool
+/// runs them and the waiter sleeps. Holds the pipe weakly: the pipe owns its promise.
+final class PipeDriver: WaitDriver {
     private let box = NIOLockedValueBox<WeakPipe>(WeakPipe())
+
+    init() {}
+
+    init(_ pipe: LuaPipe) {
+        self.pipe = pipe
+    }
 
     var pipe: LuaPipe? {
         get { box.withLockedValue { $0.pipe } }
         set { box.withLockedValue { $0.pipe = newValue } }
+    }
+
+    func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
+        guard let pipe, !pipe.object.runtime.scheduler.runsQueuedWork else { return .sleep }
+        return pipe.drive(budget: LuaPipe.drivingDepth) ? .ran : .sleep
     }
 
     private struct WeakPipe: Sendable {

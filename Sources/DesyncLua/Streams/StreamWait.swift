@@ -3,44 +3,42 @@ import Desync
 /// How one Lua call blocks on a stream.
 ///
 /// A pool thread blocks in the channel itself (the channel lets its pool start a stand-in thread
-/// meanwhile). The host thread, and any thread when the pool has 0 threads, waits in slices
-/// (`SlicedWait`) instead: between slices it checks for Ctrl-C and, with 0 pool threads, runs the
-/// queued work that can feed the stream (`StreamDriving`), since no other thread will.
+/// meanwhile). The host thread, and any thread when no pool thread runs queued work, waits
+/// through `LuaWait` instead: Ctrl-C stops it, and with 0 pool threads it runs the work that can
+/// feed the stream (the pipe producing it first, then any queued job), since no other thread will.
 struct StreamWait {
     let runtime: RuntimeCore
     /// The caller is the host state (a job the host runs is not, even on the host's thread).
     let isHost: Bool
 
-    private var sliced: Bool {
-        isHost || runtime.isOnHostThread || runtime.scheduler.maxThreads == 0
+    private var throughLuaWait: Bool {
+        isHost || runtime.isOnHostThread || !runtime.scheduler.runsQueuedWork
     }
 
     /// The next item, `.closed`, or `.timeout` once `timeout` seconds passed (nil: no limit).
     func receive(from stream: LuaStream, timeout: Double?) throws(LuaError) -> DesyncChannel<LuaCargo>.ReceiveResult {
-        guard sliced else { return stream.receive(timeout: timeout.map(SlicedWait.duration)) }
-        let deadline = SlicedWait.deadline(after: timeout)
+        guard throughLuaWait else { return stream.receive(timeout: timeout.map(LuaWait.duration)) }
+        let deadline = LuaWait.deadline(after: timeout)
+        let wait = LuaWait(runtime: runtime, isHost: isHost)
         while true {
             let now = stream.take()
             if case .timeout = now {} else { return now }
-            try checkInterrupt()
-            guard let slice = SlicedWait.nextSlice(before: deadline) else { return .timeout }
-            if StreamDriving.drive(toward: stream, in: runtime) { continue }
-            let later = stream.receive(timeout: slice)
-            if case .timeout = later { continue }
-            return later
+            let readable = try wait.wait(
+                for: StreamReadable(stream), driver: stream.producer.map(PipeDriver.init), until: deadline,
+                stuck: "cannot receive from \(stream.description)")
+            if !readable { return stream.take() }
         }
     }
 
     /// Sends `item`, waiting while the stream is full; an error when the stream is closed.
     func send(_ item: LuaCargo, to stream: LuaStream) throws(LuaError) {
-        guard sliced else { return try refusedIfClosed { () throws(DesyncChannelError) in try stream.channel.send(item) } }
+        guard throughLuaWait else {
+            return try refusedIfClosed { () throws(DesyncChannelError) in try stream.channel.send(item) }
+        }
+        let wait = LuaWait(runtime: runtime, isHost: isHost)
         while true {
             if try refusedIfClosed({ () throws(DesyncChannelError) in try stream.channel.trySend(item) }) { return }
-            try checkInterrupt()
-            if StreamDriving.drive(toward: nil, in: runtime) { continue }
-            if try refusedIfClosed({ () throws(DesyncChannelError) in try stream.channel.send(item, timeout: SlicedWait.slice) }) {
-                return
-            }
+            _ = try wait.wait(for: StreamRoom(stream), until: nil, stuck: "cannot send to \(stream.description)")
         }
     }
 
@@ -51,8 +49,34 @@ struct StreamWait {
             throw LuaError(message: "cannot send on a closed desync.stream")
         }
     }
+}
 
-    private func checkInterrupt() throws(LuaError) {
-        try SlicedWait.checkInterrupt(isHost: isHost, runtime: runtime)
+/// Reached when a stream has an item to receive, or is closed.
+final class StreamReadable: Waitable {
+    private let stream: LuaStream
+
+    init(_ stream: LuaStream) {
+        self.stream = stream
+    }
+
+    var isDone: Bool { stream.count > 0 || stream.isClosed }
+
+    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        stream.channel.whenReadable(callback)
+    }
+}
+
+/// Reached when a stream has room for an item, or is closed.
+final class StreamRoom: Waitable {
+    private let stream: LuaStream
+
+    init(_ stream: LuaStream) {
+        self.stream = stream
+    }
+
+    var isDone: Bool { stream.hasRoom }
+
+    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        stream.whenRoom(callback)
     }
 }

@@ -3,17 +3,20 @@ import Synchronization
 /// The gate of an `after` job: open once the first future is done, or once the job's own future
 /// was cancelled. A cancelled job never runs, so it must not keep its queue paused behind a
 /// future that may never finish: the queue resumes, skips the job, and runs the jobs behind it.
-final class AfterGate: Gate {
-    private let first: any Gate
+final class AfterGate: Waitable {
+    private let first: any Waitable
     /// The `after` job's own future: done before the job ran only when it was cancelled.
-    private let own: any Gate
+    private let own: any Waitable
 
-    init(first: any Gate, own: any Gate) {
+    init(first: any Waitable, own: any Waitable) {
         self.first = first
         self.own = own
     }
 
     var isDone: Bool { first.isDone || own.isDone }
+
+    /// A waiter reaches the gate by running what the first future waits on.
+    var driver: (any WaitDriver)? { first.driver }
 
     func addWaiter(_ parker: Parker) -> Bool {
         // On both: whichever opens first wakes the waiter (a later wake from the other is a
@@ -30,17 +33,5 @@ final class AfterGate: Gate {
         // One was open already. If the other's registration has not fired meanwhile, the caller
         // acts now (false) and a later firing does nothing; if it has, the callback ran (true).
         return fired.exchange(true, ordering: .acquiringAndReleasing)
-    }
-
-    func help(until deadline: ContinuousClock.Instant?) -> Bool {
-        // Helps the first future along, in slices, so that a cancellation of the job, which does
-        // not wake a thread helping the first future, is noticed within one slice.
-        while !own.isDone {
-            var slice = ContinuousClock.now + unwokenWaitSlice
-            if let deadline, deadline < slice { slice = deadline }
-            if first.help(until: slice) { return true }
-            if let deadline, ContinuousClock.now >= deadline { return isDone }
-        }
-        return true
     }
 }

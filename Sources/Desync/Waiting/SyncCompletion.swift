@@ -1,8 +1,9 @@
 import NIOConcurrencyHelpers
 
-/// The gate a `sync` caller sleeps on while another thread runs its job.
+/// The gate a `sync` caller sleeps on while its job waits behind others; the caller drives the
+/// job's queue (``BlockingWait``), so the gate itself has no driver.
 @usableFromInline
-final class SyncCompletion: Gate {
+final class SyncCompletion: Waitable {
     private struct State {
         var done = false
         var wakeList = WakeList()
@@ -29,11 +30,6 @@ final class SyncCompletion: Gate {
             state.wakeList.add(parker)
             return true
         }
-    }
-
-    /// Only `after` suspends a queue, and it waits on futures, never on a `sync`.
-    func help(until deadline: ContinuousClock.Instant?) -> Bool {
-        preconditionFailure("desync: a queue cannot wait on another caller's sync")
     }
 
     func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {

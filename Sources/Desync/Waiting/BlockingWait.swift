@@ -1,0 +1,125 @@
+/// How a wait ended.
+package enum WaitOutcome: Equatable, Sendable {
+    /// The target was reached.
+    case done
+    /// The deadline passed first.
+    case timedOut
+    /// The stop check asked to stop (Ctrl-C in the Lua host).
+    case stopped
+    /// The driver reported that nothing can ever reach the target.
+    case stuck
+}
+
+/// The one blocking wait: every thread that blocks in desync (a `sync` behind a busy queue, a
+/// future's `wait()`, the Lua host's waits) waits here.
+///
+/// The waiter asks the target's driver to run the work the target waits on when no other thread
+/// runs it, so waits complete with 0 pool threads; when that work waits for something else first
+/// (a queue paused behind an `after`), it follows that, link by link, keeping the links it passed
+/// on the heap, so a chain of any length needs no stack. Otherwise it sleeps until the target, or
+/// the queue it sleeps on, wakes it.
+package enum BlockingWait {
+    /// The longest a waiter sleeps when something it must notice will not wake it: a stop check
+    /// (Ctrl-C), or a driver that cannot announce new work (`DriveStep.poll`).
+    package static let slice = Duration.milliseconds(50)
+
+    /// Waits until `target` is reached, the deadline passes, `stop` returns true (checked at
+    /// least once a slice, and between the jobs the waiter runs), or the driver reports that
+    /// nothing can reach it.
+    ///
+    /// - Parameters:
+    ///   - driver: what to run to reach the target; by default the target's own driver.
+    ///   - deadline: nil waits without limit. A waiter with a deadline runs queued jobs only
+    ///     when no pool thread would: a job it started runs to its end, which could outlast
+    ///     the deadline.
+    ///   - stop: nil when the wait cannot be stopped.
+    ///   - fallback: other work this thread may run when the target's own work is not there to
+    ///     run (the Lua runtime with 0 pool threads runs any object's queued jobs, which may feed
+    ///     what it waits for); its `.stuck` ends the wait.
+    package static func wait(
+        for target: any Waitable,
+        driver: (any WaitDriver)? = nil,
+        until deadline: ContinuousClock.Instant? = nil,
+        stop: (() -> Bool)? = nil,
+        fallback: (any WaitDriver)? = nil
+    ) -> WaitOutcome {
+        if target.isDone { return .done }
+        let parker = ThreadParker.current
+        let limits = WaitLimits(deadline: deadline)
+        var link = Link(driver: driver ?? target.driver, target: target)
+        // The links followed to reach `link`, outermost first.
+        var path: [Link] = []
+        var rootRegistered = false
+        var lastRegistered: ObjectIdentifier?
+        while !target.isDone {
+            if let stop, stop() { return .stopped }
+            if limits.expired { return .timedOut }
+            if !path.isEmpty, link.target.isDone {
+                link = path.removeLast()
+                continue
+            }
+            var step = link.driver?.drive(toward: link.target, limits: limits, parker: parker) ?? .sleep
+            if let fallback {
+                switch step {
+                case .sleep, .poll:
+                    let other = fallback.drive(toward: link.target, limits: limits, parker: parker)
+                    if case .sleep = other {} else { step = other }
+                case .ran, .follow, .stuck:
+                    break
+                }
+            }
+            let polls: Bool
+            switch step {
+            case .ran:
+                continue
+            case .stuck where deadline == nil:
+                return .stuck
+            case .follow(let next) where next !== link.target:
+                path.append(link)
+                link = Link(driver: next.driver, target: next)
+                continue
+            case .follow, .sleep, .stuck:
+                // A timed wait that nothing can complete just sleeps out its time: it never hangs.
+                polls = false
+            case .poll:
+                polls = true
+            }
+            if !rootRegistered {
+                guard target.addWaiter(parker) else { break }
+                rootRegistered = true
+            }
+            let sleepingOn = ObjectIdentifier(link.target)
+            if link.target !== target, lastRegistered != sleepingOn {
+                guard link.target.addWaiter(parker) else { continue }
+                lastRegistered = sleepingOn
+            }
+            park(parker, deadline: deadline, slice: polls || stop != nil, holdsNoDriver: link.driver == nil)
+        }
+        return .done
+    }
+
+    /// A target and what drives it, on the way from the waited target to the work it needs.
+    private struct Link {
+        let driver: (any WaitDriver)?
+        let target: any Waitable
+    }
+
+    /// Sleeps until woken, the deadline, or (with `slice`) one slice. A pool thread that sleeps
+    /// on something no queue of ours drives (a promise) lets its pool start a stand-in thread
+    /// meanwhile: what would wake it may need one.
+    private static func park(_ parker: Parker, deadline: ContinuousClock.Instant?, slice: Bool, holdsNoDriver: Bool) {
+        var wakeAt = deadline
+        if slice {
+            let next = ContinuousClock.now + Self.slice
+            wakeAt = wakeAt.map { min($0, next) } ?? next
+        }
+        let sleep = {
+            if let wakeAt { _ = parker.park(until: wakeAt) } else { parker.park() }
+        }
+        if holdsNoDriver {
+            Scheduler.blockingOutside(sleep)
+        } else {
+            sleep()
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// How a waiter drives an object's queue: the rules that make waits complete with 0 pool threads.
+extension QueueCore: WaitDriver {
+    /// A waiter without a deadline that finds the queue ready (jobs queued, nobody running them)
+    /// claims it and runs its jobs until its target is reached, as `sync` does. A waiter with a
+    /// deadline does so only when no pool thread would run them: a job it started runs to its end,
+    /// which could outlast the deadline. A queue paused behind an `after` sends the waiter on to
+    /// what it waits for; a queue another thread runs lets the waiter sleep until it changes hands.
+    package func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
+        let me = ThreadID.current
+        if owner.load(ordering: .relaxed) & ~1 == me.raw { desyncFatal(reentrancyMessage) }
+        let mayClaim = limits.deadline == nil || !scheduler.runsQueuedWork
+        switch transition({ $0.waitStep(on: me, parker: parker, mayClaim: mayClaim) }) {
+        case .reentrant:
+            desyncFatal(reentrancyMessage)
+        case .drive:
+            var batch = JobList()
+            drain(limit: .max, until: target, deadline: limits.deadline, onPoolThread: false, batch: &batch)
+            return .ran
+        case .follow(let gate):
+            return .follow(gate)
+        case .sleep:
+            return .sleep
+        }
+    }
+
+    /// Runs the queue's jobs on the calling thread if nobody runs them: claims a ready queue and
+    /// drains it (a turn's worth at most). False when it was idle, paused, or run by another
+    /// thread. For a waiter that runs "any queued work" (the Lua runtime with 0 pool threads).
+    final func runQueuedJobsHere() -> Bool {
+        let me = ThreadID.current
+        guard transition({ $0.claimIfReady(on: me) }) else { return false }
+        var batch = JobList()
+        drain(limit: Self.turnLimit, until: nil, onPoolThread: false, batch: &batch)
+        return true
+    }
+
+    /// Registers `parker` to be woken at the queue's next change of phase; false when the queue is
+    /// idle.
+    final func addIdleWaiter(_ parker: Parker) -> Bool {
+        transition { $0.addIdleWaiter(parker) }
+    }
+}
+
+/// "This object has no work queued or running", as a target a waiter can reach: by running the
+/// queue (0 pool threads) or sleeping until it changes hands.
+final class QueueDrained: Waitable {
+    private let queue: QueueCore
+
+    init(_ queue: QueueCore) {
+        self.queue = queue
+    }
+
+    var isDone: Bool { queue.pending == 0 }
+
+    var driver: (any WaitDriver)? { queue }
+
+    func addWaiter(_ parker: Parker) -> Bool {
+        queue.addIdleWaiter(parker)
+    }
+
+    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        desyncFatal("desync: QueueDrained takes parkers only")
+    }
+}

@@ -1,0 +1,90 @@
+import Desync
+
+/// How a Lua call blocks: a thin call of the core's one wait (`BlockingWait`), with Ctrl-C as
+/// its stop check and, with 0 pool threads, every object's queued work as what it may run.
+///
+/// The host (the script's state) waits interruptibly: Ctrl-C stops the wait with
+/// "interrupted!". A job that the host's thread runs while it waits (0 pool threads, or a `sync`
+/// that runs the queue itself) is stopped too, but leaves the interrupt for the host's own wait,
+/// which raises it in the host's code. Jobs on pool threads wait without a stop check.
+struct LuaWait {
+    let runtime: RuntimeCore
+    /// The caller is the host state (a job the host runs is not, even on the host's thread).
+    let isHost: Bool
+
+    /// Waits until `target` is reached; false when `deadline` passed first. Throws "interrupted!",
+    /// or, when nothing can ever reach the target (0 pool threads and no queued work that could),
+    /// an error that says so: `stuck` names what was waited for.
+    func wait(
+        for target: any Waitable, driver: (any WaitDriver)? = nil,
+        until deadline: ContinuousClock.Instant?, stuck: @autoclosure () -> String
+    ) throws(LuaError) -> Bool {
+        try wait(for: target, driver: driver, until: deadline, fallback: RuntimeWork(runtime: runtime), stuck: stuck())
+    }
+
+    /// Sleeps until `deadline` (`desync.sleep`), running nothing meanwhile; Ctrl-C stops it.
+    func sleep(until deadline: ContinuousClock.Instant) throws(LuaError) {
+        _ = try wait(for: NeverReached(), until: deadline, fallback: nil, stuck: "sleep")
+    }
+
+    private func wait(
+        for target: any Waitable, driver: (any WaitDriver)? = nil, until deadline: ContinuousClock.Instant?,
+        fallback: (any WaitDriver)?, stuck: @autoclosure () -> String
+    ) throws(LuaError) -> Bool {
+        let outcome = BlockingWait.wait(for: target, driver: driver, until: deadline, stop: stopCheck, fallback: fallback)
+        switch outcome {
+        case .done: return true
+        case .timedOut: return false
+        case .stopped:
+            if isHost { _ = runtime.takeInterrupt() }
+            throw .interrupted
+        case .stuck:
+            throw LuaError(message: "\(stuck()): nothing can make progress (0 pool threads, and no queued job can run on this thread); this wait would never end")
+        }
+    }
+
+    /// Ctrl-C reaches waits on the host's thread only: a pool thread's wait is never sliced.
+    private var stopCheck: (() -> Bool)? {
+        guard isHost || runtime.isOnHostThread else { return nil }
+        let runtime = self.runtime
+        return { runtime.interruptRequested.load(ordering: .relaxed) }
+    }
+
+    /// The deadline `seconds` from now; nil for no limit. At most about 31 years (`math.huge`
+    /// waits "forever").
+    static func deadline(after seconds: Double?) -> ContinuousClock.Instant? {
+        seconds.map { ContinuousClock.now + duration($0) }
+    }
+
+    /// Seconds as a duration, at most about 31 years.
+    static func duration(_ seconds: Double) -> Duration {
+        .nanoseconds(Int64((min(seconds, 1e9) * 1e9).rounded(.up)))
+    }
+}
+
+/// What a Lua wait may run besides its target's own work: with 0 pool threads, nothing runs
+/// queued work unless a waiting thread does, and the work that would reach the target may be on
+/// any object (a job that sends to the stream the waiter reads). When there is none and no pool
+/// thread is left to finish what is running, the wait can never end: it reports `.stuck`.
+final class RuntimeWork: WaitDriver {
+    private let runtime: RuntimeCore
+
+    init(runtime: RuntimeCore) {
+        self.runtime = runtime
+    }
+
+    func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
+        let scheduler = runtime.scheduler
+        guard !scheduler.runsQueuedWork else { return .sleep }
+        if runtime.runQueuedWorkHere() { return .ran }
+        // A pool thread still finishing its turn after `set_max_threads(0)` may yet feed it.
+        return scheduler.stats.threadsAlive == 0 ? .stuck : .poll
+    }
+}
+
+/// A target that is never reached: a wait on it lasts until its deadline (`desync.sleep`).
+final class NeverReached: Waitable {
+    var isDone: Bool { false }
+    func addWaiter(_ parker: Parker) -> Bool { true }
+    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool { true }
+}
