@@ -52,6 +52,19 @@ assert(big:sync(function(_, s) return #s end, huge) == limit + 1)
 fails("not enough memory", big.sync, big, function(_, s) return s .. "!" end, huge)
 huge = nil
 
+-- an error raised at the limit keeps its message and traceback (they may go beyond the limit)
+local at_limit = desync.new({}, { memory_limit = 2 * 1024 * 1024 })
+local tok, terr = pcall(at_limit.sync, at_limit, function()
+  local message = ("m"):rep(100000)
+  local keep
+  -- tables only: no garbage, so no collection makes room again before the error
+  assert(not pcall(function() while true do keep = { keep } end end))
+  assert(not pcall(function() while true do keep = { keep } end end))
+  error(message, 0)
+end)
+assert(not tok and terr:sub(1, 100000) == ("m"):rep(100000) and terr:find("stack traceback:", 100001, true),
+  terr:sub(1, 80))
+
 -- other objects were never affected, and have no limit
 assert(other:sync(function(data)
   local t = {}
