@@ -8,6 +8,7 @@
 #include <lualib.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include "memory.h"
 
 static const int DESYNC_LUA_REGISTRYINDEX = LUA_REGISTRYINDEX;
 static const int DESYNC_LUA_MULTRET = LUA_MULTRET;
@@ -17,8 +18,17 @@ static const int DESYNC_LUA_RIDX_MAINTHREAD = LUA_RIDX_MAINTHREAD;
 static inline int desync_upvalueindex(int i) { return lua_upvalueindex(i); }
 static inline void desync_pop(lua_State *L, int n) { lua_pop(L, n); }
 static inline void desync_newtable(lua_State *L) { lua_newtable(L); }
+/// `lua_pcall`, the one way desync runs Lua code: inside it, and only there, an allocation may
+/// fail (memory.h), with "not enough memory" raised in the Lua code. Returning is a safe point.
 static inline int desync_pcall(lua_State *L, int nargs, int nresults, int msgh) {
-    return lua_pcall(L, nargs, nresults, msgh);
+    desync_memory *m = desync_memory_of(L);
+    if (m == NULL) return lua_pcall(L, nargs, nresults, msgh);
+    int may_fail = m->may_fail;
+    m->may_fail = 1;
+    int status = lua_pcall(L, nargs, nresults, msgh);
+    m->may_fail = may_fail;
+    if (m->failed) desync_memory_collect_after_failure(L, m);
+    return status;
 }
 static inline void desync_call(lua_State *L, int nargs, int nresults) { lua_call(L, nargs, nresults); }
 static inline const char *desync_tostring(lua_State *L, int idx) { return lua_tostring(L, idx); }
@@ -47,9 +57,21 @@ static inline int desync_yieldable(lua_State *L) { return lua_isyieldable(L); }
 /// has left an error value on top of the stack, which the trampoline then raises from C.
 typedef int (*desync_swift_function)(lua_State *L);
 
+/// While the Swift function runs, no allocation may fail (memory.h): it pushes with the raw API.
+/// Calling it is a safe point, where the garbage of code that ran out of memory is collected.
 static inline int desync_trampoline(lua_State *L) {
     desync_swift_function f = (desync_swift_function)lua_touserdata(L, lua_upvalueindex(1));
-    int n = f(L);
+    desync_memory *m = desync_memory_of(L);
+    int n;
+    if (m == NULL) {
+        n = f(L);
+    } else {
+        if (m->failed) desync_memory_collect_after_failure(L, m);
+        int may_fail = m->may_fail;
+        m->may_fail = 0;
+        n = f(L);
+        m->may_fail = may_fail;
+    }
     if (n < 0) return lua_error(L);
     return n;
 }
@@ -67,14 +89,18 @@ static inline void desync_pushswiftfunction(lua_State *L, desync_swift_function 
 /// it allocates nothing: it is pushed once per job.
 static inline int desync_traceback_handler(lua_State *L) {
     if (lua_type(L, 1) != LUA_TSTRING) return 1;
+    /* A job that fails near its memory limit keeps its message: the traceback may go beyond. */
+    desync_memory *m = desync_memory_of(L);
+    int may_fail = m != NULL ? m->may_fail : 0;
+    if (m != NULL) m->may_fail = 0;
     luaL_traceback(L, L, lua_tostring(L, 1), 1);
+    if (m != NULL) m->may_fail = may_fail;
     return 1;
 }
 static inline void desync_pushtraceback(lua_State *L) { lua_pushcfunction(L, desync_traceback_handler); }
 
-/// Swift aborts when memory runs out; so does every Lua state of desync. A Lua allocation that
-/// cannot fail is what lets Swift push values without a protected call: the only errors left in
-/// the raw API are memory errors.
+/// The allocator of a state without a `desync_memory` (tests' bare states): it never fails, it
+/// aborts when memory runs out, as Swift does.
 static inline void *desync_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     (void)ud; (void)osize;
     if (nsize == 0) { free(ptr); return NULL; }
@@ -92,6 +118,19 @@ static inline lua_State *desync_newstate(void) {
     /* Lua leaves the main thread's extra space uninitialised; desync reads it as "no context". */
     *(void **)lua_getextraspace(L) = NULL;
     lua_setallocf(L, desync_lua_alloc, NULL);
+    luaL_openlibs(L);
+    return L;
+}
+
+/// `desync_newstate` whose memory is counted in `m` (which must outlive the state), and may run
+/// out while Lua code runs (memory.h). `m`'s limit applies from when it is set: set it once the
+/// state is ready, so that making the state never fails.
+static inline lua_State *desync_newstate_with_memory(desync_memory *_Nonnull m) {
+    lua_State *L = luaL_newstate();
+    if (L == NULL) return NULL;
+    *(void **)lua_getextraspace(L) = NULL;
+    __atomic_store_n(&m->used, (size_t)lua_gc(L, LUA_GCCOUNT) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB), __ATOMIC_RELAXED);
+    lua_setallocf(L, desync_lua_alloc_accounted, m);
     luaL_openlibs(L);
     return L;
 }

@@ -15,7 +15,7 @@ struct ReplCommands {
         :stats       the scheduler: threads alive, busy and idle, jobs run (by kind, by waiting
                      callers), objects with queued work, the longest queue
         :threads     the pool size; :threads N sets it (0 allowed)
-        :objects     the live desync objects, with their queued jobs
+        :objects     the live desync objects, with their queued jobs and their Lua memory
         :trace on    start tracing every job (:trace off stops; :trace says which)
         :trace save FILE   write the trace as Chrome Trace Event JSON (Perfetto)
         :trace show [width]   the trace as a timeline: a row per thread, a letter per object
@@ -57,13 +57,21 @@ struct ReplCommands {
         StandardStreams.write("threads: at most \(runtime.scheduler.maxThreads)\n")
     }
 
+    /// `bytes` as `:objects` shows it: bytes, KiB or MiB.
+    static func size(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        let kib = Double(bytes) / 1024
+        if kib < 1024 { return "\((kib * 10).rounded() / 10) KiB" }
+        return "\((kib / 1024 * 10).rounded() / 10) MiB"
+    }
+
     private func objectsReport() -> String {
         let objects = runtime.liveObjects()
         guard !objects.isEmpty else { return "no live objects\n" }
         let width = objects.map(\.name.count).max() ?? 0
         return objects.map { object in
             let padding = String(repeating: " ", count: width - object.name.count)
-            return "\(object.name)\(padding)  \(object.pending) queued\n"
+            return "\(object.name)\(padding)  \(object.pending) queued, Lua memory \(Self.size(object.memory))\n"
         }.joined()
     }
 }

@@ -30,6 +30,7 @@ enum ModuleFunctions {
             throw call.argumentError(1, "value expected, got \(call.typeName(at: 1))")
         }
         var name: String?
+        var memoryLimit: MemoryLimitOption = .unset
         if call.count >= 2, lua_type(L, 2) != LUA_TNIL {
             guard lua_type(L, 2) == LUA_TTABLE else { throw call.typeError(2, expected: "table") }
             lua_pushstring(L, "name")
@@ -40,10 +41,12 @@ enum ModuleFunctions {
             case LUA_TSTRING: name = call.string(-1)
             default: throw call.argumentError(2, "field 'name' must be a string")
             }
+            memoryLimit = try MemoryLimitOption.read(call, options: 2)
         }
         let value = try call.capture(from: 1, count: 1, naming: "value")
         let context = try call.context
-        let object = LuaObject(value: value, name: name, runtime: context.runtime)
+        let object = LuaObject(
+            value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime)
         context.runtime.register(object)
         lua_settop(L, 0)
         LuaProxy.push(object, onto: L)
@@ -93,6 +96,8 @@ enum SchedulerFunctions {
         ("max_threads", { L in LuaCall.run(L, "max_threads", maxThreads) }),
         ("set_max_threads", { L in LuaCall.run(L, "set_max_threads", setMaxThreads) }),
         ("stats", { L in LuaCall.run(L, "stats", stats) }),
+        ("memory_limit", { L in LuaCall.run(L, "memory_limit", memoryLimit) }),
+        ("set_memory_limit", { L in LuaCall.run(L, "set_memory_limit", setMemoryLimit) }),
     ]
 
     static func maxThreads(_ call: LuaCall) throws -> Int32 {

@@ -10,6 +10,7 @@ enum ObjectMethods {
         ("try_sync", { L in LuaCall.run(L, "try_sync", method: true, trySync) }),
         ("pending", { L in LuaCall.run(L, "pending", method: true, pending) }),
         ("name", { L in LuaCall.run(L, "name", method: true, name) }),
+        ("memory", { L in LuaCall.run(L, "memory", method: true, memory) }),
     ] + PipeMethods.all
 
     static let tostring: desync_swift_function = { L in
@@ -92,6 +93,14 @@ enum ObjectMethods {
     static func pending(_ call: LuaCall) throws -> Int32 {
         let object = try call.shared(1, as: LuaObject.self)
         lua_pushinteger(call.L, lua_Integer(object.pending))
+        return 1
+    }
+
+    /// Bytes the object's Lua state holds now (0 before its first job), read without waiting for
+    /// its queue.
+    static func memory(_ call: LuaCall) throws -> Int32 {
+        let object = try call.shared(1, as: LuaObject.self)
+        lua_pushinteger(call.L, lua_Integer(object.presence.memory.used))
         return 1
     }
 

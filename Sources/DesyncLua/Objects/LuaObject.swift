@@ -12,13 +12,17 @@ public final class LuaObject: LuaSharedObject {
     /// What the runtime's registry of live objects refers to (weakly) while this object lives.
     let presence: LiveObject
 
-    init(value: LuaCargo, name: String?, runtime: RuntimeCore) {
+    /// An object holding `value`, whose Lua state may hold at most `memoryLimit` bytes while its
+    /// code runs (nil: no limit).
+    init(value: LuaCargo, name: String?, memoryLimit: Int? = nil, runtime: RuntimeCore) {
         let number = runtime.nextObjectID()
         self.name = name ?? "#\(number)"
         self.runtime = runtime
+        let memory = LuaMemoryAccount(limit: memoryLimit)
         desync = Desync(
-            ObjectState(initialValue: value, runtime: runtime), label: self.name, scheduler: runtime.scheduler)
-        presence = LiveObject(desync: desync, name: self.name)
+            ObjectState(initialValue: value, runtime: runtime, memory: memory), label: self.name,
+            scheduler: runtime.scheduler)
+        presence = LiveObject(desync: desync, name: self.name, memory: memory)
     }
 
     /// Jobs queued and not finished.

@@ -7,10 +7,13 @@ final class ObjectState {
     private var dataRef: Int32 = 0
     private var initialValue: LuaCargo?
     private let runtime: RuntimeCore
+    /// Counts the state's memory; released after the state is closed (the allocator uses it).
+    private let memory: LuaMemoryAccount
 
-    init(initialValue: LuaCargo, runtime: RuntimeCore) {
+    init(initialValue: LuaCargo, runtime: RuntimeCore, memory: LuaMemoryAccount) {
         self.initialValue = initialValue
         self.runtime = runtime
+        self.memory = memory
     }
 
     deinit {
@@ -28,7 +31,7 @@ final class ObjectState {
 
     private func prepared(for object: LuaObject) -> OpaquePointer? {
         if let state { return state }
-        guard let L = StatePreparation.newObjectState(runtime: runtime, object: object) else { return nil }
+        guard let L = StatePreparation.newObjectState(runtime: runtime, object: object, memory: memory) else { return nil }
         initialValue?.push(onto: L)
         initialValue = nil
         dataRef = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)

@@ -1,6 +1,7 @@
 import Desync
 
-/// A desync object as the runtime's registry of live objects sees it: its queue and its name.
+/// A desync object as the runtime's registry of live objects sees it: its queue, its name and its
+/// memory.
 ///
 /// The registry refers to this, weakly, and not to the `LuaObject`, which owns it: a weak
 /// reference gives an object a side table for its reference counts, after which every retain and
@@ -8,10 +9,13 @@ import Desync
 final class LiveObject: Sendable {
     let desync: Desync<ObjectState>
     let name: String
+    /// The memory of the object's Lua state, readable while a job runs there.
+    let memory: LuaMemoryAccount
 
-    init(desync: Desync<ObjectState>, name: String) {
+    init(desync: Desync<ObjectState>, name: String, memory: LuaMemoryAccount) {
         self.desync = desync
         self.name = name
+        self.memory = memory
     }
 
     /// Jobs queued and not finished.

@@ -27,10 +27,14 @@ public final class LuaRuntime {
     public let hostState: OpaquePointer
     let core: RuntimeCore
     private let hostContext: LuaStateContext
+    /// The host state's memory: no limit, but a failed malloc is a Lua error in its code.
+    private let hostMemory = LuaMemoryAccount(limit: nil)
 
     /// A runtime whose objects run on `scheduler`.
     public init(scheduler: Scheduler = .shared) {
-        guard let state = desync_newstate() else { fatalError("desync: cannot create a Lua state") }
+        guard let state = StatePreparation.newHostState(memory: hostMemory) else {
+            fatalError("desync: cannot create a Lua state")
+        }
         hostState = state
         core = RuntimeCore(scheduler: scheduler)
         hostContext = LuaStateContext.attach(to: state, runtime: core, object: nil, isHost: true)
@@ -113,9 +117,10 @@ public final class LuaRuntime {
         try? hostContext.deliverPending(in: hostState)
     }
 
-    /// The live desync objects created by this runtime, with their queue lengths (`:objects`).
-    public func liveObjects() -> [(name: String, pending: Int)] {
-        core.liveObjects.map { ($0.name, $0.pending) }
+    /// The live desync objects created by this runtime, with their queue lengths and the bytes
+    /// their Lua states hold (0 before an object's first job) (`:objects`).
+    public func liveObjects() -> [(name: String, pending: Int, memory: Int)] {
+        core.liveObjects.map { ($0.name, $0.pending, $0.memory.used) }
     }
 
     /// Asks the code running in the host state to stop with the error "interrupted!" (Ctrl-C)

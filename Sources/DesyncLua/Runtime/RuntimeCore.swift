@@ -14,6 +14,8 @@ final class RuntimeCore: Sendable {
     let trace: TraceLog
     /// Set by Ctrl-C; the host's next blocking wait (or call into desync) raises "interrupted!".
     let interruptRequested = Atomic<Bool>(false)
+    /// 0 for none; see `defaultMemoryLimit`.
+    private let memoryLimit = Atomic<Int>(0)
     private let stateIDs = Atomic<Int>(0)
     private let objectIDs = Atomic<Int>(0)
     private let paths: NIOLockedValueBox<(path: String, cpath: String)>
@@ -34,6 +36,16 @@ final class RuntimeCore: Sendable {
 
     func nextStateID() -> Int { stateIDs.add(1, ordering: .relaxed).newValue }
     func nextObjectID() -> Int { objectIDs.add(1, ordering: .relaxed).newValue }
+
+    /// The memory limit in bytes of objects made without one of their own, nil for none
+    /// (`desync.scheduler.set_memory_limit`). Set and read from any state's thread.
+    var defaultMemoryLimit: Int? {
+        get {
+            let limit = memoryLimit.load(ordering: .relaxed)
+            return limit > 0 ? limit : nil
+        }
+        set { memoryLimit.store(max(newValue ?? 0, 0), ordering: .relaxed) }
+    }
 
     /// The host's module search paths, which every object's state starts with.
     var packagePaths: (path: String, cpath: String) {

@@ -3,15 +3,24 @@ import CLua
 /// Makes Lua states the way desync needs them: standard libraries, the host's module search
 /// paths, the `desync` module preloaded and global, `print` writing whole lines.
 enum StatePreparation {
-    /// A new state for an object, or nil if Lua cannot make one.
-    static func newObjectState(runtime: RuntimeCore, object: LuaObject) -> OpaquePointer? {
-        guard let L = desync_newstate() else { return nil }
+    /// A new state for an object, its memory counted in `memory` (whose limit applies from its
+    /// first job), or nil if Lua cannot make one.
+    static func newObjectState(runtime: RuntimeCore, object: LuaObject, memory: LuaMemoryAccount) -> OpaquePointer? {
+        guard let L = desync_newstate_with_memory(memory.record) else { return nil }
         LuaStateContext.attach(to: L, runtime: runtime, object: object, isHost: false)
         let paths = runtime.packagePaths
         setPackageField(L, "path", paths.path)
         setPackageField(L, "cpath", paths.cpath)
         DesyncModule.install(in: L)
+        memory.applyLimit()
         return L
+    }
+
+    /// The host's state, its memory counted in `memory`, or nil if Lua cannot make one. States
+    /// are made only in this file: the allocator's reserve exists once per file that takes the
+    /// allocator's address (memory.h).
+    static func newHostState(memory: LuaMemoryAccount) -> OpaquePointer? {
+        desync_newstate_with_memory(memory.record)
     }
 
     /// Closes a state made here and releases its context (after `lua_close`, whose finalizers
