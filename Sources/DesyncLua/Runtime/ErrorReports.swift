@@ -30,7 +30,8 @@ final class ErrorReports: Sendable {
     /// The registry key of the handler function in its owner's state.
     static let handlerKey = "desync.on_error"
 
-    /// How many async errors were printed because no handler was installed.
+    /// How many async errors were printed because no handler was installed (or its state went
+    /// away before it ran), plus how many times a handler itself failed.
     var unobservedCount: Int { state.withLockedValue { $0.unobserved } }
 
     /// Replaces the writer of the lines about unobserved errors (see
@@ -88,11 +89,29 @@ final class ErrorReports: Sendable {
             state.handlerOwner = context.id
             return []
         }
-        if !orphans.isEmpty {
-            waiting.subtract(orphans.count, ordering: .relaxed)
-            for report in orphans {
-                printLine("desync: error in async job on \(report.object.name): \(report.error.text)")
-            }
+        printUnobserved(orphans)
+    }
+
+    /// The state `stateID` is closing (or closed): if it owns the handler, the handler is gone,
+    /// and reports waiting for it are printed and counted as unobserved, as if none had been
+    /// installed. Without this they would wait in the inbox for a state that no longer exists.
+    func ownerClosed(_ stateID: Int) {
+        let orphans: [Report] = state.withLockedValue { state in
+            guard state.handlerOwner == stateID else { return [] }
+            state.handlerOwner = nil
+            defer { state.inbox = [] }
+            return state.inbox
+        }
+        printUnobserved(orphans)
+    }
+
+    /// Reports taken out of the inbox that no handler will see: printed, and counted.
+    private func printUnobserved(_ orphans: [Report]) {
+        guard !orphans.isEmpty else { return }
+        waiting.subtract(orphans.count, ordering: .relaxed)
+        state.withLockedValue { $0.unobserved += orphans.count }
+        for report in orphans {
+            printLine("desync: error in async job on \(report.object.name): \(report.error.text)")
         }
     }
 
@@ -115,7 +134,10 @@ final class ErrorReports: Sendable {
             report.error.value.push(onto: L)
             LuaProxy.push(report.object, onto: L)
             if desync_pcall(L, 2, 0, 0) != LUA_OK {
+                // Nothing observes the handler's own error: it counts as unobserved (a batch run
+                // exits with 1), like the error it was handed would have without a handler.
                 let message = describeError(at: -1, in: L)
+                state.withLockedValue { $0.unobserved += 1 }
                 StandardError.writeLine("desync: error in on_error handler: \(message)")
             }
             lua_settop(L, top)

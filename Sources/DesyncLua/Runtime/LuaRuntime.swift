@@ -27,6 +27,8 @@ public final class LuaRuntime {
     public let hostState: OpaquePointer
     let core: RuntimeCore
     private let hostContext: LuaStateContext
+    /// Set by `closeHostState`: `hostState` is gone.
+    private var hostStateClosed = false
 
     /// A runtime whose objects run on `scheduler`.
     public init(scheduler: Scheduler = .shared) {
@@ -39,8 +41,22 @@ public final class LuaRuntime {
     }
 
     deinit {
-        StatePreparation.close(hostState)
+        closeHostState()
     }
+
+    /// Closes the host state as `lua` closes its state at the end of a run: its finalizers run,
+    /// and since they may queue work, ``waitUntilIdle()`` after this waits for that work too.
+    /// Afterwards `hostState` must not be used; errors that would have gone to the host's
+    /// `desync.on_error` handler are printed instead (and count as unobserved). Idempotent.
+    public func closeHostState() {
+        guard !hostStateClosed else { return }
+        hostStateClosed = true
+        StatePreparation.close(hostState)
+        core.errors.ownerClosed(hostContext.id)
+    }
+
+    /// False once ``closeHostState()`` has run.
+    public var isHostStateOpen: Bool { !hostStateClosed }
 
     /// The scheduler the runtime's objects run on (`:threads`, `:stats`).
     public var scheduler: Scheduler { core.scheduler }
@@ -67,6 +83,7 @@ public final class LuaRuntime {
 
     /// Blocks until every object's queued work has run. With a pool of 0 threads, runs the work
     /// itself, object by object (nothing queued is dropped at exit). Returns false if interrupted.
+    /// A program's last wait comes after ``closeHostState()``, whose finalizers may queue work.
     @discardableResult
     public func waitUntilIdle() -> Bool {
         while !core.isIdle {
@@ -92,13 +109,20 @@ public final class LuaRuntime {
         set { core.errors.linePrinter = newValue }
     }
 
-    /// How many `async` jobs failed with nobody observing the error (no future, no `on_error`).
+    /// How many `async` jobs failed with nobody observing the error (no future, no `on_error`),
+    /// and how many `on_error` handlers raised an error of their own.
     public var unobservedFailureCount: Int { core.errors.unobservedCount }
 
     /// Runs the host's `desync.on_error` handler for errors that arrived since the last call.
     /// The REPL calls it before each prompt.
     public func deliverPendingErrors() {
+        guard !hostStateClosed else { return }
         try? hostContext.deliverPending(in: hostState)
+    }
+
+    /// Jobs queued or running on this runtime's objects now (what an exit would drop).
+    public var pendingJobCount: Int {
+        core.liveObjects.reduce(0) { $0 + $1.pending }
     }
 
     /// The live desync objects created by this runtime, with their queue lengths (`:objects`).

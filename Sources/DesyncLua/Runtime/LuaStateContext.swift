@@ -24,6 +24,11 @@ final class LuaStateContext {
         self.id = runtime.nextStateID()
     }
 
+    /// Released after its state is closed: an `on_error` handler that lived in the state is gone.
+    deinit {
+        runtime.errors.ownerClosed(id)
+    }
+
     /// Attaches a new context to `L`; `detach` releases it before `lua_close`.
     @discardableResult
     static func attach(to L: OpaquePointer, runtime: RuntimeCore, object: LuaObject?, isHost: Bool) -> LuaStateContext {
