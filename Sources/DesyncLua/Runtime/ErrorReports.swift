@@ -13,6 +13,10 @@ final class ErrorReports: Sendable {
     struct Report: Sendable {
         let error: LuaJobError
         let object: LuaObject
+        /// What failed: "async job", or "future" for a failed future nobody waited for.
+        var source = "async job"
+
+        var line: String { "desync: error in \(source) on \(object.name): \(error.text)" }
     }
 
     private struct State {
@@ -50,19 +54,22 @@ final class ErrorReports: Sendable {
         }
     }
 
-    func report(_ error: LuaJobError, on object: LuaObject) {
+    /// An error nobody observes, from an `async` job (or a pipe's item), or, with `source`
+    /// "future", a failed future collected without anyone waiting for it.
+    func report(_ error: LuaJobError, on object: LuaObject, source: String = "async job") {
+        let report = Report(error: error, object: object, source: source)
         let queued = state.withLockedValue { state -> Bool in
             guard state.handlerOwner != nil else {
                 state.unobserved += 1
                 return false
             }
-            state.inbox.append(Report(error: error, object: object))
+            state.inbox.append(report)
             return true
         }
         if queued {
             waiting.add(1, ordering: .releasing)
         } else {
-            printLine("desync: error in async job on \(object.name): \(error.text)")
+            printLine(report.line)
         }
     }
 
@@ -111,7 +118,7 @@ final class ErrorReports: Sendable {
         waiting.subtract(orphans.count, ordering: .relaxed)
         state.withLockedValue { $0.unobserved += orphans.count }
         for report in orphans {
-            printLine("desync: error in async job on \(report.object.name): \(report.error.text)")
+            printLine(report.line)
         }
     }
 
