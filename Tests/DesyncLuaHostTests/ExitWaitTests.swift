@@ -130,4 +130,31 @@ import Testing
 
             """)
     }
+
+    /// `desync.stream.from(fn)` is filled by the script's state as receivers elsewhere ask: the
+    /// final wait goes on filling it for a pipe nobody waits for.
+    @Test("a pipe on a generator stream gets every value before the exit", arguments: ["0", "2"])
+    func pipeOnAGeneratorFinishesBeforeTheExit(threads: String) throws {
+        let result = try HostProcess.run(["-t", threads, "-e", """
+            local i = 0
+            local sink = desync.new({}, { name = 'sink' })
+            sink:pipe_in(desync.stream.from(function() i = i + 1; if i <= 300 then return i end end, 8),
+              function(_, x) if x == 300 then print('last', x) end end)
+            """])
+        #expect(result.status == 0)
+        #expect(result.stdout == "last\t300\n")
+        #expect(result.stderr == "")
+    }
+
+    @Test func aGeneratorErrorNobodyCanRaiseIsReported() throws {
+        let result = try HostProcess.run(["-e", """
+            local i = 0
+            local sink = desync.new({}, { name = 'sink' })
+            sink:pipe_in(desync.stream.from(function() i = i + 1; if i == 20 then error('generator failed') end return i end, 4),
+              function() end)
+            """])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("desync: error in stream generator: "))
+        #expect(result.stderr.contains("generator failed"))
+    }
 }

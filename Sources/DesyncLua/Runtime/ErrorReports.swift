@@ -73,6 +73,13 @@ final class ErrorReports: Sendable {
         }
     }
 
+    /// An error that belongs to no object and that nobody can observe (a stream generator run in
+    /// the background): printed, and counted as unobserved.
+    func reportUnattached(_ line: String) {
+        state.withLockedValue { $0.unobserved += 1 }
+        printLine(line)
+    }
+
     func hasReports(for stateID: Int) -> Bool {
         guard waiting.load(ordering: .acquiring) > 0 else { return false }
         return state.withLockedValue { $0.handlerOwner == stateID && !$0.inbox.isEmpty }

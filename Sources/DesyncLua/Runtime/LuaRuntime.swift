@@ -38,6 +38,7 @@ public final class LuaRuntime {
         hostContext = LuaStateContext.attach(to: state, runtime: core, object: nil, isHost: true)
         DesyncModule.install(in: state)
         refreshPackagePaths()
+        core.hostStateAddress.store(UInt(bitPattern: Int(bitPattern: state)), ordering: .relaxed)
     }
 
     deinit {
@@ -51,7 +52,9 @@ public final class LuaRuntime {
     public func closeHostState() {
         guard !hostStateClosed else { return }
         hostStateClosed = true
+        core.hostStateAddress.store(0, ordering: .relaxed)
         StatePreparation.close(hostState)
+        hostContext.generators.closeAll()
         core.errors.ownerClosed(hostContext.id)
     }
 
@@ -86,7 +89,9 @@ public final class LuaRuntime {
     /// A program's last wait comes after ``closeHostState()``, whose finalizers may queue work.
     @discardableResult
     public func waitUntilIdle() -> Bool {
-        while !core.isIdle {
+        // `takeInterrupt` also fills the host's stream generators that pipes or jobs wait for:
+        // a refill queues their work, so the loop goes on until the generators are done too.
+        while !core.isIdle || hostGeneratorsWanted {
             deliverPendingErrors()
             if core.takeInterrupt() { return false }
             if core.scheduler.maxThreads == 0 {
@@ -97,6 +102,11 @@ public final class LuaRuntime {
         }
         deliverPendingErrors()
         return true
+    }
+
+    /// A stream generator of the host has receivers elsewhere and room to fill.
+    private var hostGeneratorsWanted: Bool {
+        !hostStateClosed && hostContext.generatorDemand.isRaised
     }
 
     /// Writes the one-line report ("desync: error in async job on <name>: <message>") of each
