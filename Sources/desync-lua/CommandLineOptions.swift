@@ -1,3 +1,5 @@
+import DesyncLua
+
 /// The command line of `desync-lua`, parsed the way the stock `lua` 5.4 parses its own, plus
 /// `-t N`/`--threads N`, `--trace FILE` and `-h`/`--help`.
 struct CommandLineOptions: Equatable {
@@ -96,8 +98,13 @@ struct CommandLineOptions: Equatable {
             return .notThisOption
         }
         if let attached { return .value(option: option, attached) }
-        // Like `lua`, a value may not start with "-": `-e -i` is a missing value, not code.
-        guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") else {
+        // Like `lua`, a value may not start with "-": `-e -i` is a missing value, not code. A
+        // negative number after `-t` is a value, though, refused by the thread-count rule: it
+        // cannot be an option, and "needs argument" would hide what was wrong with it.
+        let takesCount = option == "-t" || option == "--threads"
+        guard index + 1 < arguments.count,
+              !arguments[index + 1].hasPrefix("-") || (takesCount && Int(arguments[index + 1]) != nil)
+        else {
             return .missing(option: option)
         }
         index += 1
@@ -119,8 +126,10 @@ struct CommandLineOptions: Equatable {
             guard !value.isEmpty else { return "'--trace' needs a file name" }
             traceFile = value
         default:
-            guard let count = Int(value), count >= 0 else { return "invalid thread count '\(value)'" }
-            threads = count
+            switch ThreadCount.parse(value) {
+            case .success(let count): threads = count
+            case .failure(let problem): return problem.message
+            }
         }
         return nil
     }

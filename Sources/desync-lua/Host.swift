@@ -33,38 +33,80 @@ struct Host {
             let runner = ChunkRunner(lua: LuaStack(state: runtime.hostState), interrupts: interrupts)
             let host = Host(options: options, arguments: arguments, runtime: runtime, runner: runner,
                             interrupts: interrupts)
-            let succeeded = host.run()
+            let ending = host.run()
+            let finished = host.finish(ending)
             let traceSaved = trace?.finish() ?? true
-            return succeeded && traceSaved ? 0 : 1
+            return finished && traceSaved ? 0 : 1
         }
     }
 
-    /// False when anything failed.
-    private func run() -> Bool {
+    /// How the script's part of a run ended.
+    enum Ending {
+        /// A batch run whose script (or `-e`, `-l`, LUA_INIT) succeeded.
+        case batch
+        /// Something the host ran failed (its message is printed).
+        case failed
+        /// The REPL ended (`:quit`, Ctrl-D, end of input).
+        case interactive
+    }
+
+    private func run() -> Ending {
         if options.showVersion { StandardStreams.write(HostInfo.banner + "\n") }
         if options.ignoreEnvironment { ignoreEnvironment() }
         makeArgumentTable()
         guard options.ignoreEnvironment || runInitialization(),
               runActions(),
-              runScript() else { return false }
+              runScript() else { return .failed }
         if options.interactive {
             runRepl()
-            return true
+            return .interactive
         }
         if options.script == nil && !options.hasExecute && !options.showVersion {
             if StandardStreams.inputIsTerminal {
                 StandardStreams.write(HostInfo.banner + "\n")
                 runRepl()
-                return true
+                return .interactive
             }
-            guard runFile(nil, arguments: []) else { return false }
+            guard runFile(nil, arguments: []) else { return .failed }
         }
-        // Batch mode: the script is done; its objects may still have work queued.
-        guard runtime.waitUntilIdle() else {
-            StandardStreams.write("\(HostInfo.programName): interrupted!\n", toError: true)
-            return false
+        return .batch
+    }
+
+    /// The end of every run, as `lua` ends with `lua_close`: waits until the objects' queued and
+    /// running work is done, closes the host state (its finalizers may queue more work), and
+    /// waits again. Ctrl-C stops the waiting (the work left is dropped, and the status is 1).
+    /// False when the run fails: the script failed, the wait was interrupted, or (in a batch
+    /// run) an error went unobserved.
+    ///
+    /// The REPL waits too, instead of dropping what `:quit` or Ctrl-D left queued, and says so
+    /// when there is something to wait for.
+    func finish(_ ending: Ending) -> Bool {
+        runtime.clearInterrupt()
+        if ending == .interactive, runtime.pendingJobCount > 0 {
+            StandardStreams.write(
+                "\(HostInfo.programName): waiting for \(jobCount(runtime.pendingJobCount)) still queued or running (Ctrl-C drops them)\n",
+                toError: true)
         }
-        return runtime.unobservedFailureCount == 0
+        guard runtime.waitUntilIdle() else { return interrupted(ending) }
+        runtime.closeHostState()
+        guard runtime.waitUntilIdle() else { return interrupted(ending) }
+        switch ending {
+        case .batch: return runtime.unobservedFailureCount == 0
+        case .failed: return false
+        case .interactive: return true
+        }
+    }
+
+    /// Ctrl-C stopped the final wait: says so, and in the REPL how much work is dropped.
+    private func interrupted(_ ending: Ending) -> Bool {
+        var message = "\(HostInfo.programName): interrupted!"
+        if ending == .interactive { message += " (\(jobCount(runtime.pendingJobCount)) dropped)" }
+        StandardStreams.write(message + "\n", toError: true)
+        return false
+    }
+
+    private func jobCount(_ count: Int) -> String {
+        count == 1 ? "1 job" : "\(count) jobs"
     }
 
     private func runRepl() {

@@ -14,7 +14,7 @@ struct ReplCommands {
         :help        this list
         :stats       the scheduler: threads alive, busy and idle, jobs run (by kind, by waiting
                      callers), objects with queued work, the longest queue
-        :threads     the pool size; :threads N sets it (0 allowed)
+        :threads     the pool size; :threads N sets it (0 to 4096)
         :objects     the live desync objects, with their queued jobs and their Lua memory
         :trace on    start tracing every job (:trace off stops; :trace says which)
         :trace save FILE   write the trace as Chrome Trace Event JSON (Perfetto)
@@ -48,11 +48,16 @@ struct ReplCommands {
 
     private func threads(_ arguments: [String]) {
         if let argument = arguments.first {
-            guard arguments.count == 1, let count = Int(argument), count >= 0 else {
-                StandardStreams.write("usage: :threads [N] (N a whole number, 0 allowed)\n", toError: true)
+            guard arguments.count == 1 else {
+                StandardStreams.write("usage: :threads [N]\n", toError: true)
                 return
             }
-            runtime.scheduler.maxThreads = count
+            switch ThreadCount.parse(argument) {
+            case .success(let count): runtime.scheduler.maxThreads = count
+            case .failure(let problem):
+                StandardStreams.write(problem.message + "\n", toError: true)
+                return
+            }
         }
         StandardStreams.write("threads: at most \(runtime.scheduler.maxThreads)\n")
     }

@@ -175,7 +175,11 @@ import Testing
         let bad = try HostProcess.run(["-t", "x", "-e", "print('not run')"])
         #expect(bad.status == 1)
         #expect(bad.stdout == "")
-        #expect(bad.stderr.hasPrefix("desync-lua: invalid thread count 'x'\nusage:"))
+        #expect(bad.stderr.hasPrefix("desync-lua: invalid thread count 'x' (thread count must be between 0 and 4096)\nusage:"))
+        let tooMany = try HostProcess.run(["-t", "100000", "-e", "print('not run')"])
+        #expect(tooMany.status == 1)
+        #expect(tooMany.stdout == "")
+        #expect(tooMany.stderr.hasPrefix("desync-lua: invalid thread count '100000' (thread count must be between 0 and 4096)\nusage:"))
     }
 
     @Test func osExitStatus() throws {

@@ -47,9 +47,21 @@ import Testing
         #expect(options("-t8")?.threads == 8)
         #expect(options("--threads", "3")?.threads == 3)
         #expect(options("--threads=5")?.threads == 5)
-        #expect(usageError("-t", "x") == "invalid thread count 'x'")
-        #expect(usageError("-t", "-1") == "'-t' needs argument")
+        #expect(options("-t", "4096")?.threads == 4096)
+        #expect(usageError("-t", "x") == "invalid thread count 'x' (thread count must be between 0 and 4096)")
         #expect(usageError("--threads") == "'--threads' needs argument")
+        #expect(usageError("-t", "-e") == "'-t' needs argument")
+    }
+
+    /// One rule for a pool size, the one `desync.scheduler.set_max_threads` applies: a negative
+    /// count was "'-t' needs argument" and 100000 was accepted (issue 20).
+    @Test func threadCountsOutsideTheRuleAreRefusedByName() {
+        let rule = "(thread count must be between 0 and 4096)"
+        #expect(usageError("-t", "-1") == "invalid thread count '-1' \(rule)")
+        #expect(usageError("-t-1") == "invalid thread count '-1' \(rule)")
+        #expect(usageError("-t", "100000") == "invalid thread count '100000' \(rule)")
+        #expect(usageError("--threads", "4097") == "invalid thread count '4097' \(rule)")
+        #expect(usageError("--threads=-3") == "invalid thread count '-3' \(rule)")
     }
 
     @Test func usageErrors() {

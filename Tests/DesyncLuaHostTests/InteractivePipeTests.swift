@@ -68,7 +68,19 @@ import Testing
     @Test func threadsCommand() throws {
         let result = try HostProcess.run(["-t", "5", "-i"], input: ":threads\n:threads 0\n:threads\n:threads x\n")
         #expect(transcript(result) == "> :threads\nthreads: at most 5\n> :threads 0\nthreads: at most 0\n> :threads\nthreads: at most 0\n> :threads x\n> \n")
-        #expect(result.stderr.hasPrefix("usage: :threads"))
+        #expect(result.stderr.hasPrefix("invalid thread count 'x' (thread count must be between 0 and 4096)\n"))
+    }
+
+    /// `:threads` takes the counts `set_max_threads` takes: 100000 was accepted (issue 20).
+    @Test func threadsCommandAppliesTheThreadCountRule() throws {
+        let result = try HostProcess.run(["-t", "5", "-i"], input: ":threads 100000\n:threads -1\n:threads 4096\n:threads 1 2\n")
+        #expect(transcript(result) == "> :threads 100000\n> :threads -1\n> :threads 4096\nthreads: at most 4096\n> :threads 1 2\n> \n")
+        #expect(result.stderr == """
+            invalid thread count '100000' (thread count must be between 0 and 4096)
+            invalid thread count '-1' (thread count must be between 0 and 4096)
+            usage: :threads [N]
+
+            """)
     }
 
     @Test func objectsCommand() throws {

@@ -5,13 +5,17 @@
 
 local ROWS = 20000
 
--- "id,price,quantity" lines, made on the fly by an iterator
+-- "id,price,quantity" lines, made on the fly by a generator as the pipeline takes them. The
+-- generator is a function of this script's state, so only this state can call it: while the
+-- script waits (done:wait() below), it tops the stream up, at most 4096 lines ahead of the
+-- parser, every time its wait looks up (every 50 ms at most). A small window would leave the
+-- parser idle between top-ups; the stream never holds more than the window.
 local function lines()
   local i = 0
   return desync.stream.from(function()
     i = i + 1
     if i <= ROWS then return string.format("%d,%d.%02d,%d", i, i % 97, i % 100, i % 7 + 1) end
-  end)
+  end, 4096)
 end
 
 local function run()

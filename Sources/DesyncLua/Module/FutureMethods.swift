@@ -43,7 +43,9 @@ enum FutureMethods {
         if let timeout, !(timeout >= 0) {
             throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
         }
-        return try future.wait(timeout: timeout, isHost: try call.context.isHost)
+        let outcome = try future.wait(timeout: timeout, isHost: try call.context.isHost)
+        if outcome != nil { future.markObserved() }
+        return outcome
     }
 
     static func wait(_ call: LuaCall) throws -> Int32 {

@@ -33,6 +33,7 @@ enum ModuleFunctions {
         var memoryLimit: MemoryLimitOption = .unset
         if call.count >= 2, lua_type(L, 2) != LUA_TNIL {
             guard lua_type(L, 2) == LUA_TTABLE else { throw call.typeError(2, expected: "table") }
+            try checkOptionKeys(call, at: 2)
             lua_pushstring(L, "name")
             lua_rawget(L, 2)
             defer { desync_pop(L, 1) }
@@ -51,6 +52,32 @@ enum ModuleFunctions {
         lua_settop(L, 0)
         LuaProxy.push(object, onto: L)
         return 1
+    }
+
+    /// The keys `desync.new`'s options table may have: a misspelt option (`nme = "x"`) is an
+    /// error rather than silently ignored. A new option is added to this list and read in `new`.
+    static let newOptionKeys: Set<String> = [
+        "name", "memory_limit",
+    ]
+
+    /// Raises "unknown option 'nme'" for a key of the table at `index` not in `newOptionKeys`.
+    /// The walk is raw (`lua_next`, no metamethods) and reads keys without converting them.
+    private static func checkOptionKeys(_ call: LuaCall, at index: Int32) throws {
+        let L = call.L
+        guard lua_checkstack(L, 2) != 0 else { throw LuaError(message: "no Lua stack space") }
+        lua_pushnil(L)
+        while lua_next(L, index) != 0 {
+            desync_pop(L, 1)
+            let key: String
+            if lua_type(L, -1) == LUA_TSTRING, let text = call.string(-1) {
+                if newOptionKeys.contains(text) { continue }
+                key = "'\(text)'"
+            } else {
+                key = "key of type \(call.typeName(at: lua_gettop(L)))"
+            }
+            desync_pop(L, 1)
+            throw call.argumentError(index, "unknown option \(key)")
+        }
     }
 
     static func currentObject(_ call: LuaCall) throws -> Int32 {
@@ -107,9 +134,7 @@ enum SchedulerFunctions {
 
     static func setMaxThreads(_ call: LuaCall) throws -> Int32 {
         let count = try call.integer(1)
-        guard (0...4096).contains(count) else {
-            throw call.argumentError(1, "thread count must be between 0 and 4096")
-        }
+        guard ThreadCount.checked(count) != nil else { throw call.argumentError(1, ThreadCount.rule) }
         try call.context.runtime.scheduler.maxThreads = count
         return 0
     }

@@ -69,6 +69,8 @@ enum ObjectMethods {
         let first = try call.shared(2, as: LuaFuture.self)
         try call.checkFunction(3)
         let cargo = try call.capture(from: 3, count: call.count - 2)
+        // The new future carries `first`'s failure on: if nobody observes that one, it reports.
+        first.markObserved()
         let future = object.after(first, cargo)
         lua_settop(call.L, 0)
         LuaProxy.push(future, onto: call.L)

@@ -1,4 +1,5 @@
 import Desync
+import Synchronization
 
 /// The Lua face of a `DesyncFuture`: results come back as a cargo of Lua values.
 public final class LuaFuture: LuaSharedObject {
@@ -12,6 +13,9 @@ public final class LuaFuture: LuaSharedObject {
     /// until the pipe ends, cannot be cancelled (close the input to stop the pipe), and a wait on
     /// it with 0 pool threads runs the pipe (`LuaPipe.completion`).
     let pipe: LuaPipe?
+    /// Someone saw the outcome: `f:wait` or `f:result` returned it, or `obj:after(f, ...)` took
+    /// it over. A failure nobody saw is reported when the future is collected (see `deinit`).
+    private let observed = Atomic<Bool>(false)
 
     init(_ future: DesyncFuture<LuaCargo>, object: LuaObject) {
         self.future = future
@@ -24,6 +28,34 @@ public final class LuaFuture: LuaSharedObject {
         future = pipe.completion!.future
         object = pipe.object
         self.pipe = pipe
+    }
+
+    /// A failed future that nothing observed is reported like an `async` job's error nobody
+    /// observes (stderr or `on_error`, and counted for a batch run's exit status) once the last
+    /// proxy to it is gone: when the job has finished by then, at once; otherwise by a check
+    /// queued on the same object, which runs after the job (jobs run in order), so the batch
+    /// run's final wait includes it. `pipe_in`'s future is left out: each item's error was
+    /// reported already.
+    deinit {
+        guard pipe == nil, !observed.load(ordering: .acquiring) else { return }
+        if let outcome = future.outcome {
+            LuaFuture.reportIfFailed(outcome, of: object)
+            return
+        }
+        let future = future, object = object
+        object.desync.async { _ in
+            if let outcome = future.outcome { LuaFuture.reportIfFailed(outcome, of: object) }
+        }
+    }
+
+    private static func reportIfFailed(_ outcome: Result<LuaCargo, any Error>, of object: LuaObject) {
+        guard case .failure(let error) = outcome, let error = error as? LuaJobError else { return }
+        object.runtime.errors.report(error, on: object, source: "future")
+    }
+
+    /// The outcome was handed to someone: its failure is theirs to deal with.
+    func markObserved() {
+        observed.store(true, ordering: .releasing)
     }
 
     /// Cancels the job if it has not started.

@@ -13,6 +13,10 @@ final class ErrorReports: Sendable {
     struct Report: Sendable {
         let error: LuaJobError
         let object: LuaObject
+        /// What failed: "async job", or "future" for a failed future nobody waited for.
+        var source = "async job"
+
+        var line: String { "desync: error in \(source) on \(object.name): \(error.text)" }
     }
 
     private struct State {
@@ -30,7 +34,8 @@ final class ErrorReports: Sendable {
     /// The registry key of the handler function in its owner's state.
     static let handlerKey = "desync.on_error"
 
-    /// How many async errors were printed because no handler was installed.
+    /// How many async errors were printed because no handler was installed (or its state went
+    /// away before it ran), plus how many times a handler itself failed.
     var unobservedCount: Int { state.withLockedValue { $0.unobserved } }
 
     /// Replaces the writer of the lines about unobserved errors (see
@@ -49,20 +54,30 @@ final class ErrorReports: Sendable {
         }
     }
 
-    func report(_ error: LuaJobError, on object: LuaObject) {
+    /// An error nobody observes, from an `async` job (or a pipe's item), or, with `source`
+    /// "future", a failed future collected without anyone waiting for it.
+    func report(_ error: LuaJobError, on object: LuaObject, source: String = "async job") {
+        let report = Report(error: error, object: object, source: source)
         let queued = state.withLockedValue { state -> Bool in
             guard state.handlerOwner != nil else {
                 state.unobserved += 1
                 return false
             }
-            state.inbox.append(Report(error: error, object: object))
+            state.inbox.append(report)
             return true
         }
         if queued {
             waiting.add(1, ordering: .releasing)
         } else {
-            printLine("desync: error in async job on \(object.name): \(error.text)")
+            printLine(report.line)
         }
+    }
+
+    /// An error that belongs to no object and that nobody can observe (a stream generator run in
+    /// the background): printed, and counted as unobserved.
+    func reportUnattached(_ line: String) {
+        state.withLockedValue { $0.unobserved += 1 }
+        printLine(line)
     }
 
     func hasReports(for stateID: Int) -> Bool {
@@ -88,11 +103,29 @@ final class ErrorReports: Sendable {
             state.handlerOwner = context.id
             return []
         }
-        if !orphans.isEmpty {
-            waiting.subtract(orphans.count, ordering: .relaxed)
-            for report in orphans {
-                printLine("desync: error in async job on \(report.object.name): \(report.error.text)")
-            }
+        printUnobserved(orphans)
+    }
+
+    /// The state `stateID` is closing (or closed): if it owns the handler, the handler is gone,
+    /// and reports waiting for it are printed and counted as unobserved, as if none had been
+    /// installed. Without this they would wait in the inbox for a state that no longer exists.
+    func ownerClosed(_ stateID: Int) {
+        let orphans: [Report] = state.withLockedValue { state in
+            guard state.handlerOwner == stateID else { return [] }
+            state.handlerOwner = nil
+            defer { state.inbox = [] }
+            return state.inbox
+        }
+        printUnobserved(orphans)
+    }
+
+    /// Reports taken out of the inbox that no handler will see: printed, and counted.
+    private func printUnobserved(_ orphans: [Report]) {
+        guard !orphans.isEmpty else { return }
+        waiting.subtract(orphans.count, ordering: .relaxed)
+        state.withLockedValue { $0.unobserved += orphans.count }
+        for report in orphans {
+            printLine(report.line)
         }
     }
 
@@ -115,7 +148,10 @@ final class ErrorReports: Sendable {
             report.error.value.push(onto: L)
             LuaProxy.push(report.object, onto: L)
             if desync_pcall(L, 2, 0, 0) != LUA_OK {
+                // Nothing observes the handler's own error: it counts as unobserved (a batch run
+                // exits with 1), like the error it was handed would have without a handler.
                 let message = describeError(at: -1, in: L)
+                state.withLockedValue { $0.unobserved += 1 }
                 StandardError.writeLine("desync: error in on_error handler: \(message)")
             }
             lua_settop(L, top)

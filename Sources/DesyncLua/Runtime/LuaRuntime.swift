@@ -30,6 +30,9 @@ public final class LuaRuntime {
     /// The host state's memory: no limit, but a failed malloc is a Lua error in its code.
     private let hostMemory = LuaMemoryAccount(limit: nil)
 
+    /// Set by `closeHostState`: `hostState` is gone.
+    private var hostStateClosed = false
+
     /// A runtime whose objects run on `scheduler`.
     public init(scheduler: Scheduler = .shared) {
         guard let state = StatePreparation.newHostState(memory: hostMemory) else {
@@ -40,11 +43,28 @@ public final class LuaRuntime {
         hostContext = LuaStateContext.attach(to: state, runtime: core, object: nil, isHost: true)
         DesyncModule.install(in: state)
         refreshPackagePaths()
+        core.hostStateAddress.store(UInt(bitPattern: Int(bitPattern: state)), ordering: .relaxed)
     }
 
     deinit {
-        StatePreparation.close(hostState)
+        closeHostState()
     }
+
+    /// Closes the host state as `lua` closes its state at the end of a run: its finalizers run,
+    /// and since they may queue work, ``waitUntilIdle()`` after this waits for that work too.
+    /// Afterwards `hostState` must not be used; errors that would have gone to the host's
+    /// `desync.on_error` handler are printed instead (and count as unobserved). Idempotent.
+    public func closeHostState() {
+        guard !hostStateClosed else { return }
+        hostStateClosed = true
+        core.hostStateAddress.store(0, ordering: .relaxed)
+        StatePreparation.close(hostState)
+        hostContext.generators.closeAll()
+        core.errors.ownerClosed(hostContext.id)
+    }
+
+    /// False once ``closeHostState()`` has run.
+    public var isHostStateOpen: Bool { !hostStateClosed }
 
     /// The scheduler the runtime's objects run on (`:threads`, `:stats`).
     public var scheduler: Scheduler { core.scheduler }
@@ -79,13 +99,18 @@ public final class LuaRuntime {
         // Between slices: `on_error` handlers get the errors that arrived, and Ctrl-C stops it.
         let stop = { [self] in
             deliverPendingErrors()
+            _ = core.refillHostGeneratorsIfWanted()
             return core.interruptRequested.load(ordering: .relaxed)
         }
-        while !core.isIdle {
+        while !core.isIdle || hostGeneratorsWanted {
             if stop() { break }
             // Each object in turn: a wait on one that is drained already returns at once, and the
             // two-pass check above catches work that jobs queued on objects passed before.
-            guard let busy = core.liveObjects.first(where: { $0.pending > 0 }) else { continue }
+            guard let busy = core.liveObjects.first(where: { $0.pending > 0 }) else {
+                // Nothing queued, but the host's generators have receivers: wait for a wake-up.
+                if hostGeneratorsWanted { _ = ThreadParker.current.park(until: .now + BlockingWait.slice) }
+                continue
+            }
             let outcome = BlockingWait.wait(
                 for: busy.desync.drained, stop: stop, fallback: RuntimeWork(runtime: core))
             if outcome == .stuck {
@@ -98,6 +123,11 @@ public final class LuaRuntime {
         return !core.takeInterrupt()
     }
 
+    /// A stream generator of the host has receivers elsewhere and room to fill.
+    private var hostGeneratorsWanted: Bool {
+        !hostStateClosed && hostContext.generatorDemand.isRaised
+    }
+
     /// Writes the one-line report ("desync: error in async job on <name>: <message>") of each
     /// `async` error that nobody observes. nil, the default, writes it whole to stderr. It is
     /// called on the thread of the job that failed (or on the host's, when `desync.on_error(nil)`
@@ -108,13 +138,20 @@ public final class LuaRuntime {
         set { core.errors.linePrinter = newValue }
     }
 
-    /// How many `async` jobs failed with nobody observing the error (no future, no `on_error`).
+    /// How many `async` jobs failed with nobody observing the error (no future, no `on_error`),
+    /// and how many `on_error` handlers raised an error of their own.
     public var unobservedFailureCount: Int { core.errors.unobservedCount }
 
     /// Runs the host's `desync.on_error` handler for errors that arrived since the last call.
     /// The REPL calls it before each prompt.
     public func deliverPendingErrors() {
+        guard !hostStateClosed else { return }
         try? hostContext.deliverPending(in: hostState)
+    }
+
+    /// Jobs queued or running on this runtime's objects now (what an exit would drop).
+    public var pendingJobCount: Int {
+        core.liveObjects.reduce(0) { $0 + $1.pending }
     }
 
     /// The live desync objects created by this runtime, with their queue lengths and the bytes

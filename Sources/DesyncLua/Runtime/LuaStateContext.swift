@@ -16,12 +16,24 @@ final class LuaStateContext {
     let id: Int
     /// Functions this state sent lately, for transfer.
     let recentFunctionCodes = RecentFunctionCodes()
+    /// The `desync.stream.from(fn)` generators of this state.
+    let generators = OwnedGenerators()
+    /// Raised when one of them has room and receivers elsewhere. The host's wakes the host's
+    /// thread, which may be asleep in a wait: it fills the streams before it sleeps again.
+    let generatorDemand: GeneratorDemand
 
     private init(runtime: RuntimeCore, object: LuaObject?, isHost: Bool) {
         self.runtime = runtime
         self.object = object
         self.isHost = isHost
         self.id = runtime.nextStateID()
+        generatorDemand = GeneratorDemand(waking: isHost ? runtime.hostParker : nil)
+    }
+
+    /// Released after its state is closed: an `on_error` handler that lived in the state is gone.
+    deinit {
+        runtime.errors.ownerClosed(id)
+        generators.closeAll()
     }
 
     /// Attaches a new context to `L`; `detach` releases it before `lua_close`.
@@ -45,8 +57,9 @@ final class LuaStateContext {
         return Unmanaged<LuaStateContext>.fromOpaque(pointer).takeUnretainedValue()
     }
 
-    /// Error reports wait for this state's `on_error` handler.
-    var hasPendingWork: Bool { runtime.errors.hasReports(for: id) }
+    /// Error reports wait for this state's `on_error` handler, or its generator streams have
+    /// receivers elsewhere and room.
+    var hasPendingWork: Bool { generatorDemand.isRaised || runtime.errors.hasReports(for: id) }
 
     /// `hasPendingWork` of `L`'s context (false without one), asked on every call from Lua into
     /// desync: the context is only borrowed (the state holds it), so asking retains nothing.
@@ -64,7 +77,14 @@ final class LuaStateContext {
     }
 
     /// Runs this state's `on_error` handler for each report that arrived, in order.
+    /// Then fills its generator streams that receivers elsewhere wait for.
     func deliverPending(in L: OpaquePointer) throws {
         try runtime.errors.deliver(to: self, in: L)
+        refillGenerators(in: L)
+    }
+
+    /// Fills this state's generator streams that receivers elsewhere wait for, if any do.
+    func refillGenerators(in L: OpaquePointer) {
+        if generatorDemand.take() { generators.refill(in: L, reports: runtime.errors) }
     }
 }

@@ -44,10 +44,15 @@ struct LuaWait {
     }
 
     /// Ctrl-C reaches waits on the host's thread only: a pool thread's wait is never sliced.
+    /// Between slices the host also fills its `stream.from` generators that others wait for
+    /// (a demand wakes it, see `GeneratorDemand`).
     private var stopCheck: (() -> Bool)? {
         guard isHost || runtime.isOnHostThread else { return nil }
         let runtime = self.runtime
-        return { runtime.interruptRequested.load(ordering: .relaxed) }
+        return {
+            _ = runtime.refillHostGeneratorsIfWanted()
+            return runtime.interruptRequested.load(ordering: .relaxed)
+        }
     }
 
     /// The deadline `seconds` from now; nil for no limit. At most about 31 years (`math.huge`
@@ -76,7 +81,7 @@ final class RuntimeWork: WaitDriver {
     func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
         let scheduler = runtime.scheduler
         guard !scheduler.runsQueuedWork else { return .sleep }
-        if runtime.runQueuedWorkHere() { return .ran }
+        if runtime.refillHostGeneratorsIfWanted() || runtime.runQueuedWorkHere() { return .ran }
         // A pool thread still finishing its turn after `set_max_threads(0)` may yet feed it.
         return scheduler.stats.threadsAlive == 0 ? .stuck : .poll
     }

@@ -24,12 +24,15 @@ final class RuntimeCore: Sendable {
     /// The thread that runs the host state: jobs it runs itself (while it waits, or with 0 pool
     /// threads) can be interrupted in `desync.sleep` too.
     let hostThread: UInt
+    /// The host thread's parker: what wakes the host in a wait.
+    let hostParker: Parker
 
     init(scheduler: Scheduler) {
         self.scheduler = scheduler
         trace = TraceLog(tracer: scheduler.tracing)
         paths = NIOLockedValueBox(("", ""))
         hostThread = UInt(pthread_self())
+        hostParker = ThreadParker.current
     }
 
     var isOnHostThread: Bool { UInt(pthread_self()) == hostThread }
@@ -103,9 +106,39 @@ final class RuntimeCore: Sendable {
         var changes: [ObjectIdentifier: Int]
     }
 
+    /// The host's `lua_State`, as an address (0 once closed): the host's waits fill its stream
+    /// generators between their slices. Only the host's thread turns it back into a state.
+    let hostStateAddress = Atomic<UInt>(0)
+
     /// Takes a pending interrupt, if any.
+    ///
+    /// Every blocking wait of the host calls this between its slices (and only the host's
+    /// thread calls it), so it is also where the host fills the `desync.stream.from(fn)` streams
+    /// that receivers elsewhere wait for while the host is blocked (see `StreamGenerator`).
     func takeInterrupt() -> Bool {
-        interruptRequested.exchange(false, ordering: .relaxed)
+        refillHostGenerators()
+        return interruptRequested.exchange(false, ordering: .relaxed)
+    }
+
+    /// On the host's thread: fills the host's generator streams if receivers elsewhere want them;
+    /// true if it did (it ran Lua code, which may have queued work).
+    func refillHostGeneratorsIfWanted() -> Bool {
+        let address = hostStateAddress.load(ordering: .relaxed)
+        guard address != 0, isOnHostThread, let L = OpaquePointer(bitPattern: address),
+              let context = LuaStateContext.of(L), context.generatorDemand.isRaised
+        else { return false }
+        context.refillGenerators(in: L)
+        return true
+    }
+
+    /// See `takeInterrupt`. Runs Lua code (the generators) in the host state, above whatever the
+    /// host's current call has on its stack, which it leaves as it was.
+    func refillHostGenerators() {
+        let address = hostStateAddress.load(ordering: .relaxed)
+        guard address != 0, isOnHostThread, let L = OpaquePointer(bitPattern: address),
+              let context = LuaStateContext.of(L)
+        else { return }
+        context.refillGenerators(in: L)
     }
 
     /// Takes a pending interrupt and raises it as "interrupted!".

@@ -21,9 +21,14 @@ public final class LuaStream: LuaSharedObject {
     /// 0 pool threads runs it. Weak: the pipe owns its output, not the other way round.
     private let producerBox = NIOLockedValueBox<WeakProducer>(WeakProducer())
 
+    /// For `desync.stream.from(fn)`: the generator that fills the stream, run by its owner's
+    /// state only (see `StreamGenerator`). Such a stream takes no `send` from Lua.
+    let generator: StreamGenerator?
+
     /// A stream holding at most `capacity` items (1 or more), or any number when nil.
-    init(capacity: Int?) {
+    init(capacity: Int?, generator: StreamGenerator? = nil) {
         self.capacity = capacity
+        self.generator = generator
         channel = DesyncChannel(capacity: capacity)
     }
 
@@ -47,12 +52,14 @@ public final class LuaStream: LuaSharedObject {
     /// Receives without waiting: the item, `.closed` when closed and drained, `.timeout` when
     /// empty.
     func take() -> DesyncChannel<LuaCargo>.ReceiveResult {
-        received(channel.receive(timeout: .zero))
+        generator?.refillIfOnHostThread()
+        return received(channel.receive(timeout: .zero))
     }
 
     /// Receives, blocking the thread at most `timeout` (nil: until an item comes or it closes).
     /// For pool threads; the host waits through `StreamWait`, in slices.
     func receive(timeout: Duration?) -> DesyncChannel<LuaCargo>.ReceiveResult {
+        generator?.refillIfOnHostThread()
         guard let timeout else {
             return received(channel.receive().map { .item($0) } ?? .closed)
         }

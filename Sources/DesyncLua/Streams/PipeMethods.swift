@@ -15,6 +15,8 @@ enum PipeMethods {
         let input = try call.shared(2, as: LuaStream.self)
         try call.checkFunction(3)
         let function = try call.capture(from: 3, count: 1, naming: "argument", firstNumber: 2)
+        // A pipe reads on its object's thread, which cannot call a generator's function.
+        input.generator?.readFromElsewhere()
         return (object, input, function)
     }
 

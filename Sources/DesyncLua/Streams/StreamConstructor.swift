@@ -42,35 +42,47 @@ enum StreamConstructor {
         return 1
     }
 
-    /// `desync.stream.from(list)`: the items `list[1]`, `list[2]`, ... up to the first nil;
-    /// `desync.stream.from(fn)`: the values of `fn()` called until it returns nil. Either way the
-    /// stream is unbounded and already closed: receivers get the items, then nil.
+    /// How many values `from(fn)` holds at most when no capacity is given: how far ahead of
+    /// receivers in other states the generator may run.
+    static let defaultGeneratorCapacity = 64
+
+    /// `desync.stream.from(list)`: the items `list[1]`, `list[2]`, ... up to the first nil, in an
+    /// unbounded stream, already closed: receivers get the items, then nil.
+    ///
+    /// `desync.stream.from(fn [, capacity])`: the values of `fn()` until it returns nil, pulled
+    /// lazily by the calling state (see `StreamGenerator`): the first at once, so that an error
+    /// of `fn` shows where the stream is made, the others as receivers ask for them, at most
+    /// `capacity` (default 64) ahead of them. The stream is closed once `fn` returns nil.
     static func from(_ call: LuaCall) throws -> Int32 {
         let L = call.L
-        let stream = LuaStream(capacity: nil)
         switch lua_type(L, 1) {
         case LUA_TTABLE:
+            let stream = LuaStream(capacity: nil)
             var index: lua_Integer = 1
             while lua_rawgeti(L, 1, index) != LUA_TNIL {
                 try put(call, into: stream, naming: "item", number: Int(index))
                 index += 1
             }
+            stream.close()
+            lua_settop(L, 0)
+            LuaProxy.push(stream, onto: L)
+            return 1
         case LUA_TFUNCTION:
-            var number = 1
-            while true {
-                lua_pushvalue(L, 1)
-                guard desync_pcall(L, 0, 1, 0) == LUA_OK else { throw raisedError(call) }
-                if lua_type(L, -1) == LUA_TNIL { break }
-                try put(call, into: stream, naming: "value", number: number)
-                number += 1
+            var capacity = defaultGeneratorCapacity
+            if lua_type(L, 2) > LUA_TNIL {
+                capacity = try call.integer(2)
+                guard capacity >= 1 else { throw call.argumentError(2, "capacity must be 1 or more") }
             }
+            let context = try call.context
+            let stream = LuaStream(capacity: capacity, generator: StreamGenerator(owner: context))
+            lua_settop(L, 1)
+            context.generators.add(stream, functionOnTopOf: L)
+            try context.generators.pullOne(into: stream, in: L)
+            LuaProxy.push(stream, onto: L)
+            return 1
         default:
             throw call.typeError(1, expected: "table or function")
         }
-        stream.close()
-        lua_settop(L, 0)
-        LuaProxy.push(stream, onto: L)
-        return 1
     }
 
     /// Captures the value on top of the stack, pops it and sends it (an unbounded stream never
@@ -79,14 +91,5 @@ enum StreamConstructor {
         let item = try call.capture(from: lua_gettop(call.L), count: 1, naming: naming, firstNumber: number)
         desync_pop(call.L, 1)
         _ = try? stream.channel.trySend(item)
-    }
-
-    /// The iterator's error, on top of the stack, to be raised again as it is.
-    private static func raisedError(_ call: LuaCall) -> any Error {
-        let L = call.L
-        switch LuaCargo.capture(from: L, first: lua_gettop(L), count: 1) {
-        case .success(let value): return LuaRaisedValue(value: value)
-        case .failure: return LuaError(message: describeError(at: -1, in: L), withPosition: false)
-        }
     }
 }

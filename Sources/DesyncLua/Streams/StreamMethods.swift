@@ -25,6 +25,9 @@ enum StreamMethods {
         guard call.count == 2 else {
             throw call.argumentError(3, "no value expected: a stream item is one value (send a table)")
         }
+        if stream.generator != nil {
+            throw LuaError(message: "cannot send on a desync.stream made by desync.stream.from(fn) (its function fills it)")
+        }
         let item = try call.capture(from: 2, count: 1)
         try StreamWait(runtime: try call.context.runtime, isHost: try call.context.isHost).send(item, to: stream)
         return 0
@@ -42,6 +45,14 @@ enum StreamMethods {
 
     private static func receive(from stream: LuaStream, timeout: Double?, _ call: LuaCall) throws -> Int32 {
         let context = try call.context
+        if let generator = stream.generator {
+            // Only the owner's state can call the generator; a receiver elsewhere asks it to.
+            if generator.ownerID == context.id {
+                if stream.count == 0 { try context.generators.pullOne(into: stream, in: call.L) }
+            } else {
+                generator.readFromElsewhere()
+            }
+        }
         let wait = StreamWait(runtime: context.runtime, isHost: context.isHost)
         switch try wait.receive(from: stream, timeout: timeout) {
         case .item(let item):
