@@ -68,6 +68,9 @@ static inline void desync_host_on_sigint(int signal_number) {
     } else {
         lua_State *L = slot->running;
         if (L != NULL) {
+            /* As lua.c does: a second Ctrl-C before the host runs its next chunk (Lua code stuck
+               in a C function never reaches the hook) ends the process. */
+            signal(signal_number, SIG_DFL);
             lua_sethook(L, desync_host_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
         } else {
             slot->idle_interrupts += 1;
@@ -102,9 +105,24 @@ static inline struct desync_host_interrupt *desync_host_install_sigint(int notif
     return slot;
 }
 
+/// Installs the handler again (a Ctrl-C during the last chunk set SIGINT back to its default).
+static inline void desync_host_rearm_sigint(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = desync_host_on_sigint;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, NULL);
+}
+
 /// Marks `L` as running Lua code (Ctrl-C interrupts it), or nothing running when `L` is NULL.
 static inline void desync_host_set_running(struct desync_host_interrupt *slot, lua_State *L) {
     slot->running = L;
+}
+
+/// The state marked as running Lua code, or NULL.
+static inline lua_State *desync_host_running(struct desync_host_interrupt *slot) {
+    return slot->running;
 }
 
 static inline int desync_host_idle_interrupts(struct desync_host_interrupt *slot) {

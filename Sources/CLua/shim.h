@@ -30,7 +30,6 @@ static inline int desync_pcall(lua_State *L, int nargs, int nresults, int msgh) 
     if (m->failed) desync_memory_collect_after_failure(L, m);
     return status;
 }
-static inline void desync_call(lua_State *L, int nargs, int nresults) { lua_call(L, nargs, nresults); }
 static inline const char *desync_tostring(lua_State *L, int idx) { return lua_tostring(L, idx); }
 static inline lua_Number desync_tonumber(lua_State *L, int idx) { return lua_tonumber(L, idx); }
 static inline lua_Integer desync_tointeger(lua_State *L, int idx) { return lua_tointeger(L, idx); }

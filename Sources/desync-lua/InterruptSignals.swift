@@ -34,7 +34,9 @@ struct InterruptSignals {
         }
         thread.name = "desync-lua interrupt"
         thread.start()
-        return desync_host_install_sigint(writeEnd).map(InterruptSignals.init)
+        guard let slot = desync_host_install_sigint(writeEnd) else { return nil }
+        runtime.hostThreadLuaCode = JobCodeInterrupts(slot: slot)
+        return InterruptSignals(slot: slot)
     }
 
     /// How many Ctrl-C arrived while no Lua code ran: a line reader compares it before and after.
@@ -42,10 +44,30 @@ struct InterruptSignals {
 
     /// Brackets Lua code run in `state`: Ctrl-C during `body` interrupts it.
     func interruptible<Result>(_ state: OpaquePointer, _ body: () -> Result) -> Result {
+        desync_host_rearm_sigint()
         desync_host_set_running(slot, state)
         let result = body()
         desync_host_set_running(slot, nil)
         desync_host_clear_stop_hook(slot, state)
         return result
+    }
+}
+
+/// Ctrl-C for jobs' Lua code on the host's thread: while it runs, the handler's hook goes on the
+/// job's state instead of the host's.
+private struct JobCodeInterrupts: HostThreadLuaCode, @unchecked Sendable {
+    // @unchecked: the slot is the signal handler's data; it is read and written only on the
+    // thread that runs Lua code, which is the only thread these methods are called on.
+    let slot: UnsafeMutablePointer<desync_host_interrupt>
+
+    func entering(_ state: OpaquePointer) -> OpaquePointer? {
+        let previous = desync_host_running(slot)
+        desync_host_set_running(slot, state)
+        return previous
+    }
+
+    func leaving(_ state: OpaquePointer, resuming previous: OpaquePointer?) {
+        desync_host_set_running(slot, previous)
+        desync_host_clear_stop_hook(slot, state)
     }
 }

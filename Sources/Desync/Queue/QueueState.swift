@@ -111,7 +111,7 @@ struct QueueState: ~Copyable, Sendable {
         case .suspended(let gate):
             return .follow(gate)
         case .idle, .ready, .running:
-            waiters.append(parker)
+            waiters.appendOnce(parker)
             return .sleep
         }
     }
@@ -120,7 +120,7 @@ struct QueueState: ~Copyable, Sendable {
     /// registering, when the queue is idle (a waiter for "drained" has nothing to wait for).
     mutating func addIdleWaiter(_ parker: Parker) -> Bool {
         if phase.isIdle { return false }
-        waiters.append(parker)
+        waiters.appendOnce(parker)
         return true
     }
 

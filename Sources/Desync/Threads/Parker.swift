@@ -122,6 +122,13 @@ struct Parkers: Sendable {
         if first == nil { first = parker } else { rest.append(parker) }
     }
 
+    /// Appends `parker` unless it is in the list already: a waiter that looks again in slices
+    /// registers once, however long it waits.
+    mutating func appendOnce(_ parker: Parker) {
+        if first === parker || rest.contains(where: { $0 === parker }) { return }
+        append(parker)
+    }
+
     /// Takes every parker out, leaving this list empty.
     mutating func take() -> Parkers {
         let taken = self

@@ -41,9 +41,10 @@ extension QueueCore: WaitDriver {
     }
 }
 
-/// "This object has no work queued or running", as a target a waiter can reach: by running the
-/// queue (0 pool threads) or sleeping until it changes hands.
-final class QueueDrained: Waitable {
+/// "This object has no work queued or running", as a target a waiter can reach. A waiter for it
+/// only watches: it runs the queue only when no pool thread would (0 pool threads), and otherwise
+/// sleeps until the queue changes hands, so the jobs run where they would have run anyway.
+final class QueueDrained: Waitable, WaitDriver {
     private let queue: QueueCore
 
     init(_ queue: QueueCore) {
@@ -52,7 +53,12 @@ final class QueueDrained: Waitable {
 
     var isDone: Bool { queue.pending == 0 }
 
-    var driver: (any WaitDriver)? { queue }
+    var driver: (any WaitDriver)? { self }
+
+    func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
+        if !queue.scheduler.runsQueuedWork { return queue.drive(toward: target, limits: limits, parker: parker) }
+        return queue.addIdleWaiter(parker) ? .sleep : .ran
+    }
 
     func addWaiter(_ parker: Parker) -> Bool {
         queue.addIdleWaiter(parker)

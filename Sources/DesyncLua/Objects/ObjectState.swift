@@ -26,6 +26,11 @@ final class ObjectState {
             let message = "desync: cannot create a Lua state for \(object.name)"
             return .failure(LuaJobError(value: LuaCargo(), text: message))
         }
+        if runtime.isOnHostThread, let host = runtime.hostThreadLuaCode.withLockedValue({ $0 }) {
+            let previous = host.entering(L)
+            defer { host.leaving(L, resuming: previous) }
+            return JobRunner.run(in: L, dataRef: dataRef, call: call, extra: extra)
+        }
         return JobRunner.run(in: L, dataRef: dataRef, call: call, extra: extra)
     }
 

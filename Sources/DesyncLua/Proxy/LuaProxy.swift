@@ -56,7 +56,7 @@ enum LuaProxy {
     }
 
     /// Pushes the metatable for a type name, creating it on first use with `__gc` (releases the
-    /// reference), `__name`, and the proxy marker. Other code adds `__index` and `__tostring`.
+    /// reference), `__name`, `__metatable` (hides the table), and the proxy marker. Other code adds `__index` and `__tostring`.
     ///
     /// The table lives in the registry under `name`, where `luaL_newmetatable` would put it; if
     /// someone created it that way first, the proxy fields are added to it.
@@ -80,6 +80,11 @@ enum LuaProxy {
         lua_rawset(L, -3)
         lua_pushstring(L, "__name")
         LuaBytes.push(name, onto: L)
+        lua_rawset(L, -3)
+        // `getmetatable(obj)` gives false, so scripts cannot reach `__gc` and release a proxy's
+        // reference by hand (the debug library still can; the proxy stays safe against it).
+        lua_pushstring(L, "__metatable")
+        lua_pushboolean(L, 0)
         lua_rawset(L, -3)
         lua_pushlightuserdata(L, marker)
         lua_pushboolean(L, 1)

@@ -188,6 +188,13 @@ public final class LuaRuntime {
         TraceTimeline.render(core.trace.recorded, width: width)
     }
 
+    /// Told when a job runs Lua code on the host's thread, so that the host's Ctrl-C handling can
+    /// stop that code too (desync-lua's does). Nil: nobody is told.
+    public var hostThreadLuaCode: (any HostThreadLuaCode)? {
+        get { core.hostThreadLuaCode.withLockedValue { $0 } }
+        set { core.hostThreadLuaCode.withLockedValue { $0 = newValue } }
+    }
+
     /// Forgets an interrupt that nothing consumed (the REPL calls it before running a new line).
     public func clearInterrupt() {
         _ = core.takeInterrupt()

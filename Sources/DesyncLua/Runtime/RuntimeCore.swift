@@ -24,6 +24,8 @@ final class RuntimeCore: Sendable {
     /// The thread that runs the host state: jobs it runs itself (while it waits, or with 0 pool
     /// threads) can be interrupted in `desync.sleep` too.
     let hostThread: UInt
+    /// Told when jobs run Lua code on the host's thread (see `LuaRuntime.hostThreadLuaCode`).
+    let hostThreadLuaCode = NIOLockedValueBox<(any HostThreadLuaCode)?>(nil)
     /// The host thread's parker: what wakes the host in a wait.
     let hostParker: Parker
 
