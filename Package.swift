@@ -30,6 +30,14 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
+        // The host's C: Ctrl-C the way lua.c handles it (a signal handler that sets a Lua hook).
+        // Not part of CLua: a library that embeds desync keeps its own signal handling.
+        .systemLibrary(
+            name: "CLuaHost",
+            path: "Sources/CLuaHost",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
         // libedit for the REPL's line editing and history.
         .systemLibrary(
             name: "CEditLine",
@@ -39,7 +47,7 @@ let package = Package(
         // The Lua runtime: states, value transfer, the `desync` Lua module.
         .target(name: "DesyncLua", dependencies: ["Desync", "CLua"]),
         // The command-line host: REPL and batch runner.
-        .executableTarget(name: "desync-lua", dependencies: ["DesyncLua", "CLua", "CEditLine"]),
+        .executableTarget(name: "desync-lua", dependencies: ["DesyncLua", "CLua", "CLuaHost", "CEditLine"]),
         .testTarget(name: "DesyncTests", dependencies: ["Desync"]),
         // Lua test scripts live in Tests/lua; the tests find them through #filePath.
         .testTarget(name: "DesyncLuaTests", dependencies: ["DesyncLua", "CLua"]),

@@ -1,4 +1,5 @@
 import CLua
+import CLuaHost
 
 /// Loads and runs Lua code in the host state, each run protected and with a traceback on error,
 /// the way the stock `lua` runs its chunks. Ctrl-C interrupts what it runs.

@@ -1,4 +1,5 @@
 import CLua
+import CLuaHost
 
 /// The names and texts the host shows about itself.
 enum HostInfo {

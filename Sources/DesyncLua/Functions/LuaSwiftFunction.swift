@@ -6,7 +6,7 @@ import CLua
 /// Every Swift function the runtime hands to Lua goes through `push(_:upvalues:onto:)`, which also
 /// records the closure in the state, so that value transfer knows it for "the same Swift function"
 /// and can recreate it in another state instead of refusing it as a foreign C closure.
-public enum LuaSwiftFunction {
+enum LuaSwiftFunction {
     /// Pushes a Lua function that calls `f` through the trampoline, and records it as a Swift
     /// function of this state.
     ///
@@ -25,7 +25,7 @@ public enum LuaSwiftFunction {
     /// lua_pushinteger(L, 1)                                 // becomes upvalue 2
     /// LuaSwiftFunction.push(counterNext, upvalues: 1, onto: L)
     /// ```
-    public static func push(_ f: desync_swift_function, upvalues: Int32 = 0, onto L: OpaquePointer) {
+    static func push(_ f: desync_swift_function, upvalues: Int32 = 0, onto L: OpaquePointer) {
         precondition(upvalues >= 0 && upvalues < 255, "desync: a Swift function has 0...254 extra upvalues")
         precondition(lua_checkstack(L, 5) != 0, "desync: Lua stack overflow while pushing a Swift function")
         desync_pushswiftfunction(L, f, upvalues)

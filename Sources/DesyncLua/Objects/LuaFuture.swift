@@ -2,8 +2,8 @@ import Desync
 import Synchronization
 
 /// The Lua face of a `DesyncFuture`: results come back as a cargo of Lua values.
-public final class LuaFuture: LuaSharedObject {
-    public static let luaTypeName = "desync.future"
+final class LuaFuture: LuaSharedObject {
+    static let luaTypeName = "desync.future"
 
     let future: DesyncFuture<LuaCargo>
     /// The object whose queue runs the job.

@@ -2,12 +2,12 @@ import Desync
 
 /// A desync object made from Lua: a `Desync` whose value is a Lua state of its own, shared by
 /// reference between states (a proxy userdata in each).
-public final class LuaObject: LuaSharedObject {
-    public static let luaTypeName = "desync.object"
+final class LuaObject: LuaSharedObject {
+    static let luaTypeName = "desync.object"
 
     let desync: Desync<ObjectState>
     /// The name given to `desync.new`, or `#<number>`.
-    public let name: String
+    let name: String
     let runtime: RuntimeCore
     /// What the runtime's registry of live objects refers to (weakly) while this object lives.
     let presence: LiveObject
@@ -26,7 +26,7 @@ public final class LuaObject: LuaSharedObject {
     }
 
     /// Jobs queued and not finished.
-    public var pending: Int { desync.pending }
+    var pending: Int { desync.pending }
 
     /// True inside one of this object's jobs (directly or through nested `sync` calls).
     var isRunningHere: Bool { desync.isRunningOnCurrentThread }

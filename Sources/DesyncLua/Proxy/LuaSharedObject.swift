@@ -3,7 +3,7 @@
 /// Such an object never crosses between Lua states by copy. Each state holds a proxy userdata that
 /// keeps a strong reference to the one shared Swift object, so two states talking about "the same
 /// future" really do share it.
-public protocol LuaSharedObject: AnyObject, Sendable {
+protocol LuaSharedObject: AnyObject, Sendable {
     /// The metatable name registered in every state, e.g. "desync.object".
     static var luaTypeName: String { get }
 }

@@ -9,8 +9,8 @@ import NIOConcurrencyHelpers
 /// Every receive goes through this class (from Lua, and from pipes reading the stream), which is
 /// what lets a pipe writing into a full stream be told when room frees up: the channel itself only
 /// reports readiness to read.
-public final class LuaStream: LuaSharedObject {
-    public static let luaTypeName = "desync.stream"
+final class LuaStream: LuaSharedObject {
+    static let luaTypeName = "desync.stream"
 
     let channel: DesyncChannel<LuaCargo>
     /// The most items held before `send` waits; nil when unbounded.

@@ -1,5 +1,9 @@
 import CLua
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Lua functions cross as bytecode: dumped once per closure in the source, loaded in the target
 /// (once per closure when it has nothing to bind).
 enum LuaBytecode {

@@ -30,7 +30,7 @@ import CLua
 /// obj:sync(function() count = count + 1 end)   -- increments the job's own copy
 /// print(count)                                 --> 0; return the value instead
 /// ```
-public struct LuaCargo: Sendable {
+struct LuaCargo: Sendable {
     /// The values: a graph in general, but up to two flat values (what `LuaFlatCapture` makes)
     /// are held inline, so that the everyday job (`obj:async(fn, i)`, a job's `return n`)
     /// allocates nothing for its cargo.
@@ -52,12 +52,12 @@ public struct LuaCargo: Sendable {
     }
 
     /// A cargo of no values.
-    public init() {
+    init() {
         storage = .none
     }
 
     /// How many top-level values the cargo holds.
-    public var count: Int {
+    var count: Int {
         switch storage {
         case .none: 0
         case .one: 1
@@ -83,7 +83,7 @@ public struct LuaCargo: Sendable {
     /// - Parameter describe: names the n-th value (from 1) at the head of an error path, e.g.
     ///   "argument 2" or "result 1".
     /// - Returns: the cargo, or the error naming the first value that cannot cross.
-    public static func capture(
+    static func capture(
         from L: OpaquePointer, first: Int32, count: Int32,
         describe: (Int) -> String = { "argument \($0)" }
     ) -> Result<LuaCargo, LuaTransferError> {
@@ -131,7 +131,7 @@ public struct LuaCargo: Sendable {
     /// Never raises. A module the target cannot `require` becomes nil, silently: use
     /// `pushChecked(onto:)` where that must be reported.
     @discardableResult
-    public func push(onto L: OpaquePointer) -> Int32 {
+    func push(onto L: OpaquePointer) -> Int32 {
         let graph: LuaCargoGraph
         switch storage {
         case .none:
@@ -166,7 +166,7 @@ public struct LuaCargo: Sendable {
     ///
     /// Never raises: `require` runs under `lua_pcall`; everything else only allocates, and
     /// desync's allocator aborts rather than fail.
-    public func pushChecked(onto L: OpaquePointer) -> Result<Int32, LuaTransferError> {
+    func pushChecked(onto L: OpaquePointer) -> Result<Int32, LuaTransferError> {
         guard case .graph(let graph) = storage, !graph.modules.isEmpty else { return .success(push(onto: L)) }
         var push = LuaCargoPush(graph: graph, onto: L)
         return push.pushAll(strict: true)

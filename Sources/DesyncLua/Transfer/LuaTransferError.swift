@@ -2,15 +2,15 @@
 ///
 /// The message names where the refused value sits, from the top-level value down, then what it is:
 /// `argument 2, field 'log', upvalue 'file': userdata cannot cross between desync objects`.
-public struct LuaTransferError: Error, Sendable, Equatable, CustomStringConvertible {
+struct LuaTransferError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The whole message, path first.
-    public let message: String
+    let message: String
 
     /// An error with the given message.
-    public init(message: String) {
+    init(message: String) {
         self.message = message
     }
 
     /// The message.
-    public var description: String { message }
+    var description: String { message }
 }
