@@ -54,8 +54,11 @@ public final class Desync<T>: Sendable {
     /// and including its own; when another thread runs them, the caller sleeps until its job is
     /// done.
     ///
-    /// - Precondition: not called from inside one of this object's own jobs (directly, or through
-    ///   other objects' `sync` calls): that would wait forever, so it stops the program instead.
+    /// - Precondition: not called from inside one of this object's own jobs on the same thread:
+    ///   directly, or through other objects' `sync` calls (A's job syncs B, whose job syncs A).
+    ///   That would wait forever, so it stops the program with a message naming the object. A
+    ///   cycle whose waits sit on different threads (A's job syncs B on one thread while B's job
+    ///   syncs A on another) is not detected yet: it waits forever.
     @inlinable
     public func sync<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R {
         // Inlinable, and on an idle object nothing but two compare-and-exchanges on the owner
