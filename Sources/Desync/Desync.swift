@@ -46,6 +46,12 @@ public final class Desync<T>: Sendable {
         queue.submit(.async, body)
     }
 
+    /// `async`, counted and traced as another kind of call: a pipe's drain job.
+    @inlinable
+    package func async(kind: JobKind, _ job: @escaping @Sendable (inout T) -> Void) {
+        queue.submit(kind, ClosureJob(job))
+    }
+
     /// Runs `job` after every job queued before it and returns its result; an error it throws is
     /// rethrown here.
     ///
@@ -103,7 +109,7 @@ public final class Desync<T>: Sendable {
     }
 
     /// `future`, counted and traced as another kind of call: a `sync` that waits through a
-    /// future so that it can stop waiting (the Lua host's Ctrl-C), or a pipe's item.
+    /// future so that it can stop waiting (the Lua host's Ctrl-C).
     ///
     /// Inlinable, as `async` is, so that the caller's specialised code makes the future and its
     /// job: in unspecialised code each of their generic types is looked up at run time.

@@ -256,6 +256,76 @@ struct ChannelTests {
         #expect(fired.load(ordering: .relaxed) == 11)
     }
 
+    @Test("whenWritable fires once, when a receive frees room or the channel closes")
+    func writability() throws {
+        let channel = DesyncChannel<Int>(capacity: 1)
+        let fired = Atomic<Int>(0)
+        // Room already: not registered.
+        #expect(!channel.whenWritable { fired.add(100, ordering: .relaxed) })
+        try channel.send(1)
+        #expect(channel.whenWritable { fired.add(1, ordering: .relaxed) })
+        #expect(fired.load(ordering: .relaxed) == 0)
+        _ = channel.receive()
+        #expect(fired.load(ordering: .relaxed) == 1)
+        try channel.send(2)
+        // With a sender waiting for room, the receive's freed slot may go to its item (then the
+        // call waits for the next receive); either way it comes once.
+        let sent = Latch()
+        Thread.detach {
+            try? channel.send(3)
+            sent.open()
+        }
+        // Give the sender time to queue behind the full channel.
+        usleep(50_000)
+        #expect(channel.whenWritable { fired.add(10, ordering: .relaxed) })
+        #expect(channel.receive() == 2)
+        #expect(sent.wait())
+        #expect(channel.receive() == 3)
+        #expect(fired.load(ordering: .relaxed) == 11)
+        try channel.send(4)
+        #expect(channel.whenWritable { fired.add(1000, ordering: .relaxed) })
+        channel.close()
+        #expect(fired.load(ordering: .relaxed) == 1011)
+        // Closed: a send would not wait, so nothing is registered.
+        #expect(!channel.whenWritable { fired.add(100, ordering: .relaxed) })
+    }
+
+    @Test("whenWritable loses no wake-up when receives race with the registration", arguments: 0..<20)
+    func writabilityRaces(round: Int) throws {
+        // A writer that only ever waits through whenWritable must get every item in; a lost
+        // wake-up leaves it waiting for room that is there.
+        let channel = DesyncChannel<Int>(capacity: 1 + round % 3)
+        let count = 20_000
+        let readAll = Atomic<Bool>(false)
+        let readerDone = Latch()
+        Thread.detach {
+            var next = 0
+            while let item = channel.receive() {
+                if item != next { break }
+                next += 1
+            }
+            readAll.store(next == count, ordering: .releasing)
+            readerDone.open()
+        }
+        let parker = ThreadParker.current
+        for item in 0..<count {
+            while try !channel.trySend(item) {
+                if channel.whenWritable({ parker.unpark() }) {
+                    // Bounded: a lost wake-up shows as a timeout, not a hang.
+                    guard parker.park(until: .now + .seconds(10)) else {
+                        Issue.record("no wake-up after 10 s, with room: \(channel.hasRoom)")
+                        channel.close()
+                        return
+                    }
+                }
+            }
+        }
+        channel.close()
+        #expect(readerDone.wait())
+        let inOrder = readAll.load(ordering: .acquiring)
+        #expect(inOrder)
+    }
+
     @Test("pool threads blocked in receive do not deadlock the pool")
     func blockedPoolThreads() {
         let scheduler = Scheduler(maxThreads: 2)

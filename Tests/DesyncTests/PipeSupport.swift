@@ -51,11 +51,20 @@ func bounded<R: Sendable>(
 /// Polls `condition` until it holds or the timeout passes, suspending between polls. Async tests
 /// must use this, never the blocking `eventually`: a blocked cooperative thread can starve the
 /// very tasks (a pipe's feeder) the condition waits for.
+///
+/// The timeout counts this task's own time between polls, each poll at most 50 ms of it: when
+/// other tests block every cooperative thread (Swift Testing runs tests side by side, on 2
+/// threads on a 2-core machine), this task and the tasks it waits for are starved together, and
+/// a clock deadline could pass before either ran again (seen in a parallel run: the condition
+/// held moments later). A condition that never holds still fails, after at least `seconds`.
 func eventually(seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
+    let budget = Duration.seconds(seconds)
+    var spent = Duration.zero
+    while spent < budget {
         if condition() { return true }
+        let before = ContinuousClock.now
         try? await Task.sleep(for: .milliseconds(1))
+        spent += min(before.duration(to: .now), .milliseconds(50))
     }
     return condition()
 }

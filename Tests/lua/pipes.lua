@@ -155,6 +155,19 @@ narrow:close()
 collected:wait(10)
 assert(collector:sync(function(data) return data.n end) == 4)
 
+-- a pipe keeps its input alive: a generator stream that nothing else holds is still filled to
+-- its end after a collection (its owner stops filling a stream once the stream is gone)
+local pulls = 0
+local kept = desync.new({ n = 0 })
+local keptDone = kept:pipe_in(desync.stream.from(function()
+  pulls = pulls + 1
+  if pulls <= 300 then return pulls end
+end, 16), function(data) data.n = data.n + 1 end)
+collectgarbage()
+collectgarbage()
+assert(select("#", keptDone:wait(10)) == 0, "the pipe's input was collected: " .. pulls .. " pulled")
+assert(kept:sync(function(data) return data.n end) == 300)
+
 -- misuse
 local function fails(pattern, f, ...)
   local ok3, err3 = pcall(f, ...)

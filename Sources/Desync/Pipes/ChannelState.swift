@@ -30,12 +30,14 @@ struct ChannelState<Element: Sendable>: Sendable {
         var receivers: [(CheckedContinuation<Element?, Never>, Element?)] = []
         var senders: [(CheckedContinuation<Void, any Error>, Result<Void, any Error>)] = []
         var readable: [@Sendable () -> Void] = []
+        var writable: [@Sendable () -> Void] = []
 
         func perform() {
             for parker in parkers { parker.unpark() }
             for (continuation, item) in receivers { continuation.resume(returning: item) }
             for (continuation, outcome) in senders { continuation.resume(with: outcome) }
             for callback in readable { callback() }
+            for callback in writable { callback() }
         }
     }
 
@@ -68,6 +70,12 @@ struct ChannelState<Element: Sendable>: Sendable {
     private var senderOutcomes: [UInt64: Bool] = [:]
     /// One-shot callbacks for the next moment an item can be received, or the channel closes.
     private var readable: [@Sendable () -> Void] = []
+    /// One-shot callbacks for the next moment an item can be sent without waiting, or the channel
+    /// closes.
+    private var writable: [@Sendable () -> Void] = []
+    /// The pipe that sends this channel's items, if it is a pipe's output: what a waiting
+    /// receiver runs when no pool thread would.
+    var producer: PipeDriver?
     private var nextID: UInt64 = 0
 
     init(capacity: Int?) {
@@ -78,6 +86,9 @@ struct ChannelState<Element: Sendable>: Sendable {
         guard let capacity else { return false }
         return buffer.count >= capacity
     }
+
+    /// A send would not wait now: there is room, or the channel is closed (the send fails at once).
+    var hasRoom: Bool { isClosed || !isFull }
 
     /// Sends `item`, or queues the sender as `waiter` under `id` (from ``reserveID()``) when the
     /// channel is full (nil: don't wait).
@@ -90,7 +101,7 @@ struct ChannelState<Element: Sendable>: Sendable {
         }
         if !isFull {
             buffer.append(item)
-            wakeups.readable = takeReadable()
+            wakeups.readable = Self.take(&readable)
             return .sent(wakeups)
         }
         guard let waiter else { return .full }
@@ -107,6 +118,8 @@ struct ChannelState<Element: Sendable>: Sendable {
             if let (id, item, sender) = senders.popFirst() {
                 buffer.append(item)
                 accept(sender, id: id, outcome: .success(()), into: &wakeups)
+            } else {
+                wakeups.writable = Self.take(&writable)
             }
             return .item(item, wakeups)
         }
@@ -169,7 +182,8 @@ struct ChannelState<Element: Sendable>: Sendable {
         while let (id, _, sender) = senders.popFirst() {
             accept(sender, id: id, outcome: .failure(DesyncChannelError.closed), into: &wakeups)
         }
-        wakeups.readable = takeReadable()
+        wakeups.readable = Self.take(&readable)
+        wakeups.writable = Self.take(&writable)
         return wakeups
     }
 
@@ -181,6 +195,16 @@ struct ChannelState<Element: Sendable>: Sendable {
         return true
     }
 
+    /// Registers `callback` for the next time an item can be sent without waiting, or the channel
+    /// closes. False, without registering, when that is already so. Every receive that frees a
+    /// slot (one no waiting sender's item takes) runs under the same lock as this check, so no
+    /// wake-up is lost between the check and the registration.
+    mutating func whenWritable(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        if hasRoom { return false }
+        writable.append(callback)
+        return true
+    }
+
     /// A fresh id for a waiter, known before it is queued so that a cancellation handler racing
     /// with the queueing can name it.
     mutating func reserveID() -> UInt64 {
@@ -188,10 +212,10 @@ struct ChannelState<Element: Sendable>: Sendable {
         return nextID
     }
 
-    private mutating func takeReadable() -> [@Sendable () -> Void] {
-        if readable.isEmpty { return [] }
-        defer { readable = [] }
-        return readable
+    private static func take(_ callbacks: inout [@Sendable () -> Void]) -> [@Sendable () -> Void] {
+        if callbacks.isEmpty { return [] }
+        defer { callbacks = [] }
+        return callbacks
     }
 
     private mutating func deliver(

@@ -23,8 +23,9 @@ import NIOConcurrencyHelpers
 /// Blocking from a ``Scheduler`` pool thread (in a job) is allowed: while the job is blocked its
 /// pool may start one extra thread, so jobs on other objects that would unblock it still run.
 /// A thread that is not a pool thread gets no such help: with a pool of 0 threads nothing runs by
-/// itself, so a blocked receive there waits for another thread to send. Do not block a Swift
-/// concurrency thread; use the async side there.
+/// itself, so a blocked receive there waits for another thread to send, unless the channel is a
+/// pipe's output: the receiving thread then runs the pipe. Do not block a Swift concurrency
+/// thread; use the async side there.
 public final class DesyncChannel<Element: Sendable>: Sendable {
     public typealias ReceiveResult = DesyncReceiveResult<Element>
 
@@ -153,8 +154,11 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     }
 
     private func blockingReceive(until deadline: ContinuousClock.Instant?) -> ReceiveResult {
-        let parker = ThreadParker.current
         let wantsToWait = deadline.map { $0 > .now } ?? true
+        if wantsToWait, let producer, !producer.runsByItself {
+            return drivenReceive(by: producer, until: deadline)
+        }
+        let parker = ThreadParker.current
         var id: UInt64 = 0
         let step = state.withLockedValue { state in
             guard wantsToWait else { return state.receive(orWait: nil) }
@@ -181,6 +185,32 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
         case let item??: return .item(item)
         case .some(nil): return .closed
         case nil: return .timeout
+        }
+    }
+
+    /// A receive from a pipe's output that no pool thread would feed: while it is empty, the
+    /// waiting thread runs the pipe's jobs itself (``BlockingWait`` with the pipe's driver).
+    private func drivenReceive(by producer: PipeDriver, until deadline: ContinuousClock.Instant?) -> ReceiveResult {
+        while true {
+            let now = tryReceive()
+            if case .timeout = now {} else { return now }
+            if BlockingWait.wait(for: ChannelReadable(self), driver: producer, until: deadline) == .timedOut {
+                return tryReceive()
+            }
+        }
+    }
+
+    /// The next item if there is one now, `.closed` when closed and drained, else `.timeout`;
+    /// never waits.
+    package func tryReceive() -> ReceiveResult {
+        switch state.withLockedValue({ $0.receive(orWait: nil) }) {
+        case .item(let item, let wakeups):
+            wakeups.perform()
+            return .item(item)
+        case .closed:
+            return .closed
+        case .empty, .waiting:
+            return .timeout
         }
     }
 
@@ -303,6 +333,67 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     /// (another receiver may have taken the item first).
     package func whenReadable(_ callback: @escaping @Sendable () -> Void) -> Bool {
         state.withLockedValue { $0.whenReadable(callback) }
+    }
+
+    /// Calls `callback` once, on the thread that makes it so, when an item can be sent without
+    /// waiting or the channel closes; returns false without registering when that is so already.
+    /// The pipe writing into this channel waits for room this way (another sender may fill the
+    /// room first: it then registers again).
+    package func whenWritable(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        state.withLockedValue { $0.whenWritable(callback) }
+    }
+
+    /// True when a send would not wait now: there is room, or the channel is closed.
+    package var hasRoom: Bool { state.withLockedValue { $0.hasRoom } }
+
+    /// Whether a send would go through now, in one look.
+    package var sendReadiness: SendReadiness {
+        state.withLockedValue { state in
+            if state.isClosed { return .closed }
+            return state.hasRoom ? .room : .full
+        }
+    }
+
+    /// The pipe that sends this channel's items, when the channel is a pipe's output: with 0 pool
+    /// threads a blocking receive runs it (and the pipes upstream of it), since nothing else will.
+    package var producer: PipeDriver? {
+        get { state.withLockedValue { $0.producer } }
+        set { state.withLockedValue { $0.producer = newValue } }
+    }
+}
+
+/// What a send would meet now.
+package enum SendReadiness: Sendable {
+    case room, full, closed
+}
+
+/// Reached when a channel has an item to receive, or is closed.
+package final class ChannelReadable<Element: Sendable>: Waitable {
+    private let channel: DesyncChannel<Element>
+
+    package init(_ channel: DesyncChannel<Element>) {
+        self.channel = channel
+    }
+
+    package var isDone: Bool { channel.count > 0 || channel.isClosed }
+
+    package func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        channel.whenReadable(callback)
+    }
+}
+
+/// Reached when a channel has room for an item, or is closed.
+package final class ChannelWritable<Element: Sendable>: Waitable {
+    private let channel: DesyncChannel<Element>
+
+    package init(_ channel: DesyncChannel<Element>) {
+        self.channel = channel
+    }
+
+    package var isDone: Bool { channel.hasRoom }
+
+    package func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
+        channel.whenWritable(callback)
     }
 }
 

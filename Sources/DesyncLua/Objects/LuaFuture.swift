@@ -8,26 +8,17 @@ final class LuaFuture: LuaSharedObject {
     let future: DesyncFuture<LuaCargo>
     /// The object whose queue runs the job.
     let object: LuaObject
-    /// For `obj:pipe_in`'s future: the pipe it stands for, kept alive as long as its future is.
-    /// Such a future is a promise, not a job: it is not counted as outstanding, stays "running"
-    /// until the pipe ends, cannot be cancelled (close the input to stop the pipe), and a wait on
-    /// it with 0 pool threads runs the pipe (`LuaPipe.completion`).
-    let pipe: LuaPipe?
+    /// Its failure was reported already (`obj:pipe_in`'s future: each item's error is), so a
+    /// failure nobody observes is not reported again.
+    private let failureReported: Bool
     /// Someone saw the outcome: `f:wait` or `f:result` returned it, or `obj:after(f, ...)` took
     /// it over. A failure nobody saw is reported when the future is collected (see `deinit`).
     private let observed = Atomic<Bool>(false)
 
-    init(_ future: DesyncFuture<LuaCargo>, object: LuaObject) {
+    init(_ future: DesyncFuture<LuaCargo>, object: LuaObject, failureReported: Bool = false) {
         self.future = future
         self.object = object
-        pipe = nil
-    }
-
-    /// The future of `pipe_in`.
-    init(pipe: LuaPipe) {
-        future = pipe.completion!.future
-        object = pipe.object
-        self.pipe = pipe
+        self.failureReported = failureReported
     }
 
     /// A failed future that nothing observed is reported like an `async` job's error nobody
@@ -37,7 +28,7 @@ final class LuaFuture: LuaSharedObject {
     /// run's final wait includes it. `pipe_in`'s future is left out: each item's error was
     /// reported already.
     deinit {
-        guard pipe == nil, !observed.load(ordering: .acquiring) else { return }
+        guard !failureReported, !observed.load(ordering: .acquiring) else { return }
         if let outcome = future.outcome {
             LuaFuture.reportIfFailed(outcome, of: object)
             return

@@ -24,9 +24,10 @@ enum PipeMethods {
     /// first item's error, if any failed (each error is also reported like an async job's).
     static func pipeIn(_ call: LuaCall) throws -> Int32 {
         let (object, input, function) = try arguments(call)
-        let pipe = LuaPipe.pipeIn(object, from: input, function: function)
+        let future = LuaPipe.pipeIn(object, from: input, function: function)
         lua_settop(call.L, 0)
-        LuaProxy.push(LuaFuture(pipe: pipe), onto: call.L)
+        // Each item's error was reported already: a failed future nobody observes is not.
+        LuaProxy.push(LuaFuture(future, object: object, failureReported: true), onto: call.L)
         return 1
     }
 
@@ -39,9 +40,9 @@ enum PipeMethods {
             depth = try call.integer(4)
             guard depth >= 1 else { throw call.argumentError(4, "depth must be 1 or more") }
         }
-        let pipe = LuaPipe.pipe(object, from: input, function: function, depth: depth)
+        let output = LuaPipe.pipe(object, from: input, function: function, depth: depth)
         lua_settop(call.L, 0)
-        LuaProxy.push(pipe.output!, onto: call.L)
+        LuaProxy.push(output, onto: call.L)
         return 1
     }
 }

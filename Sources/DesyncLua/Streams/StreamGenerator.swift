@@ -119,7 +119,7 @@ final class OwnedGenerators {
             }
             if index < entries.count, entries[index].stream === stream, !stream.isClosed {
                 if let generator = stream.generator, generator.isReadElsewhere,
-                   !stream.whenRoom({ generator.demand.raise() }) {
+                   !stream.channel.whenWritable({ generator.demand.raise() }) {
                     generator.demand.raise()
                 }
                 index += 1

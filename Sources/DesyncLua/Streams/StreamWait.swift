@@ -24,7 +24,7 @@ struct StreamWait {
             let now = stream.take()
             if case .timeout = now {} else { return now }
             let readable = try wait.wait(
-                for: StreamReadable(stream), driver: stream.producer.map(PipeDriver.init), until: deadline,
+                for: ChannelReadable(stream.channel), driver: stream.channel.producer, until: deadline,
                 stuck: "cannot receive from \(stream.description)")
             if !readable { return stream.take() }
         }
@@ -38,7 +38,7 @@ struct StreamWait {
         let wait = LuaWait(runtime: runtime, isHost: isHost)
         while true {
             if try refusedIfClosed({ () throws(DesyncChannelError) in try stream.channel.trySend(item) }) { return }
-            _ = try wait.wait(for: StreamRoom(stream), until: nil, stuck: "cannot send to \(stream.description)")
+            _ = try wait.wait(for: ChannelWritable(stream.channel), until: nil, stuck: "cannot send to \(stream.description)")
         }
     }
 
@@ -48,35 +48,5 @@ struct StreamWait {
         } catch {
             throw LuaError(message: "cannot send on a closed desync.stream")
         }
-    }
-}
-
-/// Reached when a stream has an item to receive, or is closed.
-final class StreamReadable: Waitable {
-    private let stream: LuaStream
-
-    init(_ stream: LuaStream) {
-        self.stream = stream
-    }
-
-    var isDone: Bool { stream.count > 0 || stream.isClosed }
-
-    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
-        stream.channel.whenReadable(callback)
-    }
-}
-
-/// Reached when a stream has room for an item, or is closed.
-final class StreamRoom: Waitable {
-    private let stream: LuaStream
-
-    init(_ stream: LuaStream) {
-        self.stream = stream
-    }
-
-    var isDone: Bool { stream.hasRoom }
-
-    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
-        stream.whenRoom(callback)
     }
 }
