@@ -185,7 +185,7 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         case .queueBehind:
             return nil
         case .reentrant:
-            preconditionFailure(Self.reentrancyMessage)
+            desyncFatal(Self.reentrancyMessage(label))
         case .runInline:
             return tracer.jobStarting()
         }
@@ -226,11 +226,11 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         let parker = ThreadParker.current
         while !gate.isDone {
             if owner.load(ordering: .relaxed) & ~1 == me.raw {
-                preconditionFailure(Self.reentrancyMessage)
+                desyncFatal(Self.reentrancyMessage(label))
             }
             switch transition({ $0.waitStep(on: me, parker: parker) }) {
             case .reentrant:
-                preconditionFailure(Self.reentrancyMessage)
+                desyncFatal(Self.reentrancyMessage(label))
             case .drive:
                 var batch = JobList()
                 drain(limit: .max, until: gate, onPoolThread: false, batch: &batch)
@@ -377,8 +377,8 @@ class QueueCore: DrivableQueue, @unchecked Sendable {
         }
     }
 
-    static var reentrancyMessage: String {
-        "desync: sync or wait on an object from inside one of its own jobs would wait forever"
+    static func reentrancyMessage(_ label: String) -> String {
+        "desync: sync or wait on \(label) from inside one of its own jobs would wait forever"
     }
 }
 
