@@ -72,7 +72,8 @@ public final class LuaRuntime {
         while !core.isIdle {
             deliverPendingErrors()
             if core.takeInterrupt() { return false }
-            if core.scheduler.maxThreads == 0 {
+            // No thread also when none could start (the pool then runs on its callers).
+            if core.scheduler.maxThreads == 0 || !core.scheduler.hasThreads {
                 _ = core.runQueuedWorkHere()
             } else {
                 usleep(1000)
