@@ -12,6 +12,8 @@ func runLuaScript(_ source: String, name: String, threads: Int = 2, seconds: Dou
         let runtime = LuaRuntime(scheduler: Scheduler(maxThreads: threads))
         var error = runtime.execute(source, name: "@" + name)
         if error == nil, !runtime.waitUntilIdle() { error = "interrupted" }
+        // Scripts run in a loop of fresh runtimes: each one's threads go with it.
+        runtime.scheduler.shutdown(timeout: .seconds(10))
         outcome.set(error)
         finished.signal()
     }

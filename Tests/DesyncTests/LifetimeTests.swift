@@ -9,6 +9,7 @@ struct LifetimeTests {
     func droppedObjectFinishesItsWork(threads: Int) {
         for _ in 0..<20 {
             let scheduler = Scheduler(maxThreads: threads)
+            defer { scheduler.shutdown(timeout: .seconds(10)) }
             let ran = Atomic<Int>(0)
             let release = Latch()
             do {

@@ -47,3 +47,38 @@ struct MisuseTests {
         #expect(object.sync { _ in object.isRunningOnCurrentThread })
     }
 }
+
+@Suite("Misuse messages")
+struct MisuseMessageTests {
+    @Test("a re-entrant sync stops the program with a message naming the object")
+    func reentrancyMessageNamesTheObject() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let object = Desync(0, label: "counter", scheduler: Scheduler(maxThreads: 0))
+            object.sync { _ in object.sync { _ in } }
+        }
+        let errors = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(errors.contains("desync: sync or wait on counter from inside one of its own jobs would wait forever\n"), "\(errors)")
+    }
+
+    @Test("waiting on a queued future from inside its object's job names the object too")
+    func reentrantWaitMessage() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let object = Desync(0, label: "ledger", scheduler: Scheduler(maxThreads: 0))
+            object.sync { _ in
+                let later = object.future { _ in 1 }
+                _ = try? later.wait()
+            }
+        }
+        let errors = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(errors.contains("desync: sync or wait on ledger from inside one of its own jobs would wait forever"), "\(errors)")
+    }
+
+    @Test("a negative pool size names the number")
+    func negativeThreadsMessage() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Scheduler(maxThreads: -3)
+        }
+        let errors = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(errors.contains("desync: maxThreads must be 0 or more, not -3"), "\(errors)")
+    }
+}

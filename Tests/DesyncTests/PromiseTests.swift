@@ -186,7 +186,9 @@ struct CancelledAfterTests {
     @Test("cancelling an after job that waits ends the pause: the queue skips it and goes on", arguments: [0, 2])
     func cancelledAfterReleasesTheQueue(threads: Int) throws {
         for _ in 0..<20 {
-            let object = Desync([String](), scheduler: Scheduler(maxThreads: threads))
+            let scheduler = Scheduler(maxThreads: threads)
+            defer { scheduler.shutdown(timeout: .seconds(10)) }
+            let object = Desync([String](), scheduler: scheduler)
             let never = DesyncPromise<Int>()
             let later = object.after(never.future) { log, _ in log.append("after") }
             object.async { $0.append("behind") }

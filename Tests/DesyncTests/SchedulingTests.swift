@@ -12,6 +12,7 @@ struct SchedulingTests {
     func separateObjectsRunInParallel() {
         for _ in 0..<20 {
             let scheduler = Scheduler(maxThreads: 2)
+            defer { scheduler.shutdown(timeout: .seconds(10)) }
             let first = Desync(0, scheduler: scheduler)
             let second = Desync(0, scheduler: scheduler)
             let firstStarted = Latch()
@@ -70,6 +71,7 @@ struct SchedulingTests {
     func fullPoolDoesNotBlockOutsideSync() {
         for _ in 0..<5 {
             let scheduler = Scheduler(maxThreads: 2)
+            defer { scheduler.shutdown(timeout: .seconds(10)) }
             let held = Desync(0, scheduler: scheduler)
             let release = Latch()
             let holding = Latch()
@@ -184,6 +186,7 @@ struct SchedulingTests {
     func resizingNeverStrandsAQueue(smallest: Int) {
         for round in 0..<5 {
             let scheduler = Scheduler(maxThreads: 2)
+            defer { scheduler.shutdown(timeout: .seconds(10)) }
             let ran = Atomic<Int>(0)
             let objects = (0..<40).map { _ in Desync(0, scheduler: scheduler) }
             let stop = Atomic<Bool>(false)

@@ -130,7 +130,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         case .succeeded: return storedValue!.pointee
         case .failed: throw storedError!
         case .cancelled: throw CancellationError()
-        case .pending, .running: preconditionFailure("desync: a future's wait returned before it was done")
+        case .pending, .running: desyncFatal("desync: a future's wait returned before it was done")
         }
     }
 
@@ -138,27 +138,61 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     ///
     /// Unlike ``wait()``, awaiting cannot run the queue itself, so it needs a pool thread
     /// (`maxThreads` above 0) or another thread waiting on the object.
+    ///
+    /// Cancelling the awaiting task ends the await at once with a `CancellationError` (unless the
+    /// job is already done: then its outcome). That cancels the await, not the job: the job still
+    /// runs unless ``cancel()`` is called too.
     public var value: Success {
         get async throws {
             if let outcome { return try outcome.get() }
-            return try await withCheckedThrowingContinuation { continuation in
-                let registered = onDone { continuation.resume(with: self.outcome!) }
-                if !registered { continuation.resume(with: self.outcome!) }
+            let awaiter = ValueAwaiter()
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    // Cancelled before this ran: `onCancel` has resumed the awaiter already.
+                    guard awaiter.install(continuation) else { return continuation.resume() }
+                    if !addAwaiter(awaiter) { awaiter.resume() }
+                }
+            } onCancel: {
+                // Taken out of the future, so that a future that never finishes does not keep
+                // one awaiter per cancelled task.
+                removeAwaiter(awaiter)
+                awaiter.resume()
             }
+            if let outcome { return try outcome.get() }
+            throw CancellationError()
+        }
+    }
+
+    /// Registers an `await value` to resume when the future is done; false, without registering,
+    /// when it is done already.
+    private func addAwaiter(_ awaiter: ValueAwaiter) -> Bool {
+        state.withLockedValue { state in
+            switch state.phase {
+            case .succeeded, .failed, .cancelled: return false
+            case .pending, .running:
+                state.awaiters.append(awaiter)
+                return true
+            }
+        }
+    }
+
+    private func removeAwaiter(_ awaiter: ValueAwaiter) {
+        state.withLockedValue { state in
+            state.awaiters.removeAll { $0 === awaiter }
         }
     }
 
     /// Cancels the job if it has not started. Returns true when it will never run.
     @discardableResult
     public func cancel() -> Bool {
-        let wakeList: WakeList? = state.withLockedValue { state in
+        let waiters: FutureState.Waiters? = state.withLockedValue { state in
             guard case .pending = state.phase else { return nil }
             state.phase = .cancelled
             done.store(true, ordering: .releasing)
-            return state.wakeList.take()
+            return state.takeWaiters()
         }
-        guard let wakeList else { return false }
-        wakeList.wakeAll()
+        guard let waiters else { return false }
+        waiters.wakeAll()
         return true
     }
 
@@ -203,7 +237,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// Under the lock, unless the future has an outcome already or was cancelled: `store` (the
     /// outcome), then `phase`; wakes the waiters after.
     private func publish(_ store: () -> Void, phase: FutureState.Phase) -> Bool {
-        let wakeList: WakeList? = state.withLockedValue { state in
+        let waiters: FutureState.Waiters? = state.withLockedValue { state in
             switch state.phase {
             case .succeeded, .failed, .cancelled:
                 return nil
@@ -211,11 +245,11 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
                 store()
                 state.phase = phase
                 done.store(true, ordering: .releasing)
-                return state.wakeList.take()
+                return state.takeWaiters()
             }
         }
-        guard let wakeList else { return false }
-        wakeList.wakeAll()
+        guard let waiters else { return false }
+        waiters.wakeAll()
         return true
     }
 
@@ -273,6 +307,57 @@ struct FutureState: Sendable {
         case cancelled
     }
 
+    /// Who to tell when the future is done, taken out together.
+    struct Waiters {
+        var wakeList: WakeList
+        var awaiters: [ValueAwaiter]
+
+        func wakeAll() {
+            wakeList.wakeAll()
+            for awaiter in awaiters { awaiter.resume() }
+        }
+    }
+
     var phase = Phase.pending
     var wakeList = WakeList()
+    /// Tasks in `await value`, kept apart from `wakeList` so that a cancelled one can be taken out.
+    var awaiters: [ValueAwaiter] = []
+
+    mutating func takeWaiters() -> Waiters {
+        let taken = Waiters(wakeList: wakeList.take(), awaiters: awaiters)
+        awaiters = []
+        return taken
+    }
+}
+
+/// One `await value`, resumed exactly once: by the future becoming done or by the awaiting task's
+/// cancellation, whichever comes first (both may happen, from different threads).
+final class ValueAwaiter: Sendable {
+    private enum Phase {
+        case notSuspended
+        case suspended(CheckedContinuation<Void, Never>)
+        case resumed
+    }
+
+    private let phase = NIOLockedValueBox(Phase.notSuspended)
+
+    /// Keeps `continuation` for `resume`. False when `resume` came first: the caller resumes it.
+    func install(_ continuation: CheckedContinuation<Void, Never>) -> Bool {
+        phase.withLockedValue { phase in
+            guard case .notSuspended = phase else { return false }
+            phase = .suspended(continuation)
+            return true
+        }
+    }
+
+    /// Resumes the task if it is suspended and nobody resumed it yet; otherwise only makes a later
+    /// `install` refuse.
+    func resume() {
+        let continuation: CheckedContinuation<Void, Never>? = phase.withLockedValue { phase in
+            defer { phase = .resumed }
+            guard case .suspended(let continuation) = phase else { return nil }
+            return continuation
+        }
+        continuation?.resume()
+    }
 }

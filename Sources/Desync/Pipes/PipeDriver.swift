@@ -26,7 +26,7 @@ package final class PipeDriver: WaitDriver {
     package var runsByItself: Bool { queue.scheduler.runsQueuedWork }
 
     package func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
-        if runsByItself, Scheduler.currentWorkerPool == nil { return .sleep }
+        if runsByItself, WorkerPool.current == nil { return .sleep }
         var chain: [PipeDriver] = []
         var next: PipeDriver? = self
         while let driver = next, chain.count < Self.depth {

@@ -12,7 +12,8 @@ import Darwin
 ///
 /// A queue with work and no thread goes on the ready list; a free worker takes the first ready
 /// queue and runs up to a turn's worth of its jobs. Idle workers sleep; they never spin. Threads
-/// start on demand, up to ``maxThreads``, and retire when it is lowered.
+/// start on demand, up to ``maxThreads``, and retire when it is lowered, at ``shutdown(timeout:)``,
+/// or once the last reference to the pool is gone.
 ///
 /// ```swift
 /// let pool = Scheduler(maxThreads: 4)
@@ -36,7 +37,7 @@ public final class Scheduler: Sendable {
         return count
     }
 
-    private let state: AdaptiveLockedValue<SchedulerState>
+    private let pool: WorkerPool
     private let totals = JobTotals()
 
     /// Per-job tracing for this pool's objects: `tracing.start()`, then `tracing.stop()` returns
@@ -44,35 +45,75 @@ public final class Scheduler: Sendable {
     public let tracing = Tracer()
 
     /// A new pool with at most `maxThreads` threads (0 allowed), started on demand.
-    public init(maxThreads: Int = Scheduler.defaultMaxThreads) {
-        precondition(maxThreads >= 0, "desync: maxThreads must be 0 or more, not \(maxThreads)")
-        state = AdaptiveLockedValue(SchedulerState(maxThreads: maxThreads))
+    public convenience init(maxThreads: Int = Scheduler.defaultMaxThreads) {
+        self.init(maxThreads: maxThreads, startThread: { WorkerThread.start($0) })
+    }
+
+    /// A pool whose threads are started by `startThread`, which returns 0 or `pthread_create`'s
+    /// error: for tests, to make a thread start fail.
+    package init(maxThreads: Int, startThread: @escaping @Sendable (@escaping @Sendable () -> Void) -> Int32) {
+        if maxThreads < 0 { desyncFatal("desync: maxThreads must be 0 or more, not \(maxThreads)") }
+        pool = WorkerPool(maxThreads: maxThreads, startThread: startThread)
+    }
+
+    /// The last reference is gone, so no object of this pool is left and no work is queued: the
+    /// threads retire (each as soon as it finishes what it is doing).
+    deinit {
+        _ = pool.shutdown(timeout: nil, wait: false)
     }
 
     /// The most threads the pool runs at once; 0 means queued work runs only when a `sync` or a
-    /// future's `wait()` reaches it. Raising it starts threads for waiting work; lowering it
-    /// retires threads as they become idle. A pool thread blocked in a ``DesyncChannel`` does not
-    /// count: while it is blocked the pool may run one more thread (see
+    /// future's `wait()` reaches it. Raising it starts threads for waiting work at once; lowering
+    /// it retires threads as they become idle. A pool thread blocked in a ``DesyncChannel`` does
+    /// not count: while it is blocked the pool may run one more thread (see
     /// ``SchedulerStats/threadsBlocked``).
+    ///
+    /// If a thread cannot start (the system refuses `pthread_create`: too little memory for its
+    /// stack, or too many threads), the pool runs on the threads it has, and with none, queued work
+    /// runs on the threads that wait for it, as with 0; the first failure prints one line on stderr
+    /// and ``SchedulerStats/threadStartFailures`` counts them.
     public var maxThreads: Int {
-        get { state.withLockedValue { $0.maxThreads } }
+        get { pool.state.withLockedValue { $0.maxThreads } }
         set {
-            let (wake, start) = state.withLockedValue { $0.setMaxThreads(newValue) }
+            let (wake, start) = pool.state.withLockedValue { $0.setMaxThreads(newValue) }
             for sleeper in wake { sleeper.unpark() }
-            for _ in 0..<start { startWorker() }
+            for _ in 0..<start { pool.startWorker() }
         }
+    }
+
+    /// Retires every pool thread once the work that is ready has run, and waits until they have
+    /// left, at most `timeout` if one is given. Returns true when no pool thread is left.
+    ///
+    /// Like swift-nio's `syncShutdownGracefully`, for a pool that is done: `maxThreads` becomes 0,
+    /// so from then on queued work runs only when a `sync` or a `wait()` reaches it. Raising
+    /// `maxThreads` again starts threads again. Dropping the last reference to a scheduler
+    /// retires its threads too, without waiting.
+    ///
+    /// A job running on one of this pool's threads that calls `shutdown` does not wait (it would
+    /// wait for itself): the threads retire, and it returns false.
+    @discardableResult
+    public func shutdown(timeout: Duration? = nil) -> Bool {
+        pool.shutdown(timeout: timeout, wait: true)
+    }
+
+    /// True while the pool has a thread: false with `maxThreads` at 0, after ``shutdown(timeout:)``,
+    /// or when no thread could start. Without one, queued work runs only where a caller waits
+    /// for it, so a caller that waits for everything must run the work itself.
+    package var hasThreads: Bool {
+        pool.state.withLockedValue { $0.threadsAlive > 0 }
     }
 
     /// A snapshot of the pool.
     public var stats: SchedulerStats {
-        var stats = state.withLockedValue { state in
+        var stats = pool.state.withLockedValue { state in
             SchedulerStats(
                 maxThreads: state.maxThreads,
                 threadsAlive: state.threadsAlive,
                 threadsBusy: state.threadsBusy,
                 threadsIdle: state.threadsIdle,
                 readyQueues: state.ready.count,
-                threadsBlocked: state.threadsBlocked
+                threadsBlocked: state.threadsBlocked,
+                threadStartFailures: state.threadStartFailures
             )
         }
         let jobs = totals.snapshot
@@ -83,17 +124,13 @@ public final class Scheduler: Sendable {
     }
 
     func schedule(_ queue: QueueCore) {
-        switch state.withLockedValue({ $0.schedule(queue) }) {
-        case .none: break
-        case .wake(let sleeper): sleeper.unpark()
-        case .startThread: startWorker()
-        }
+        pool.perform(pool.state.withLockedValue { $0.schedule(queue) })
     }
 
     /// Puts `queue` at the tail of the ready list without waking a thread: for a pool thread
     /// ending its turn, which asks for work (`nextWork`) right after.
     func relist(_ queue: QueueCore) {
-        state.withLockedValue { $0.relist(queue) }
+        pool.state.withLockedValue { $0.relist(queue) }
     }
 
     func count(_ counts: JobCounts, onPoolThread: Bool) {
@@ -111,61 +148,10 @@ public final class Scheduler: Sendable {
     /// thread it just runs `body`: with 0 pool threads nothing runs by itself, and a thread that
     /// blocks must be unblocked by another thread.
     package static func blockingOutside<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        guard let pool = currentWorkerPool else { return try body() }
+        guard let pool = WorkerPool.current else { return try body() }
         if pool.state.withLockedValue({ $0.workerBlocked() }) { pool.startWorker() }
         defer { pool.state.withLockedValue { $0.workerUnblocked() }?.unpark() }
         return try body()
-    }
-
-    /// Which pool a thread belongs to: set by each worker thread for its whole life, so a job can
-    /// tell that it runs on a pool thread (and which pool) when it is about to block.
-    private static let workerKey: pthread_key_t = {
-        var key = pthread_key_t()
-        let status = pthread_key_create(&key, nil)
-        precondition(status == 0, "desync: cannot create a thread-local key")
-        return key
-    }()
-
-    /// The pool whose worker is the calling thread, if it is one.
-    static var currentWorkerPool: Scheduler? {
-        guard let pointer = pthread_getspecific(workerKey) else { return nil }
-        // Unretained: set only by `workerLoop`, whose closure holds the pool for the thread's life.
-        return Unmanaged<Scheduler>.fromOpaque(pointer).takeUnretainedValue()
-    }
-
-    private func startWorker() {
-        WorkerThread.start { [self] in workerLoop() }
-    }
-
-    private func workerLoop() {
-        // Its own parker, not the thread's: jobs on this thread that wait use the thread's
-        // parker, and a late wake-up meant for them must not look like new work.
-        let idleParker = Parker()
-        pthread_setspecific(Self.workerKey, Unmanaged.passUnretained(self).toOpaque())
-        defer { pthread_setspecific(Self.workerKey, nil) }
-        var finishedTurn = false
-        var woken = false
-        // Reused turn after turn, so taking a batch of jobs does not allocate.
-        var batch = JobList()
-        while true {
-            let action = state.withLockedValue {
-                $0.nextWork(finishedTurn: finishedTurn, woken: woken, parker: idleParker)
-            }
-            switch action {
-            case .retire(let next):
-                next?.unpark()
-                return
-            case .sleep:
-                finishedTurn = false
-                idleParker.park()
-                woken = true
-            case .run(let queue, let next):
-                next?.unpark()
-                queue.runTurn(batch: &batch)
-                finishedTurn = true
-                woken = false
-            }
-        }
     }
 }
 
@@ -191,12 +177,18 @@ public struct SchedulerStats: Sendable, Equatable {
     /// Pool threads blocked in a `DesyncChannel`; the pool may run this many threads beyond
     /// ``maxThreads`` meanwhile.
     public var threadsBlocked = 0
+    /// Threads the pool could not start (the system refused `pthread_create`) since it was made;
+    /// the pool runs on those it has. See ``Scheduler/maxThreads``.
+    public var threadStartFailures = 0
 }
 
 extension Scheduler {
     /// True when pool threads can run queued work, so a waiter with a deadline may leave it to
     /// them instead of running it itself.
     package var runsQueuedWork: Bool {
-        maxThreads > 0
+        pool.state.withLockedValue { state in
+            // Shut down, or no thread could start: only callers that wait run the work.
+            state.maxThreads > 0 && !state.shuttingDown && (state.threadsAlive > 0 || state.threadStartFailures == 0)
+        }
     }
 }

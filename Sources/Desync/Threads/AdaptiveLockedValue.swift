@@ -41,7 +41,7 @@ final class AdaptiveLockedValue<Value: ~Copyable>: @unchecked Sendable {
         #endif
         let status = pthread_mutex_init(mutex, &attributes)
         pthread_mutexattr_destroy(&attributes)
-        precondition(status == 0, "desync: cannot create a mutex (pthread_mutex_init: \(status))")
+        if status != 0 { desyncFatal("desync: cannot create a mutex (pthread_mutex_init: \(status))") }
     }
 
     deinit {

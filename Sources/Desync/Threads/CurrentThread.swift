@@ -36,7 +36,7 @@ package enum ThreadParker {
             if let pointer { Unmanaged<Parker>.fromOpaque(pointer).release() }
             #endif
         }
-        precondition(status == 0, "desync: cannot create a thread-local key")
+        if status != 0 { desyncFatal("desync: cannot create a thread-local key") }
         return key
     }()
 

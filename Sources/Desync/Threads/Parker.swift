@@ -41,7 +41,7 @@ package final class Parker: @unchecked Sendable {
         let conditionStatus = pthread_cond_init(condition, &attributes)
         pthread_condattr_destroy(&attributes)
         let mutexStatus = pthread_mutex_init(mutex, nil)
-        precondition(conditionStatus == 0 && mutexStatus == 0, "desync: cannot create a parker")
+        if conditionStatus != 0 || mutexStatus != 0 { desyncFatal("desync: cannot create a parker") }
     }
 
     deinit {

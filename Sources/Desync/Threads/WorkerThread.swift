@@ -16,7 +16,11 @@ enum WorkerThread {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    static func start(_ run: @escaping @Sendable () -> Void) {
+    /// Starts a thread running `run`. Returns 0, or `pthread_create`'s error when the thread could
+    /// not start (out of memory for its stack, or the process's thread limit): `run` then never
+    /// runs, and the caller decides what to do without it.
+    @discardableResult
+    static func start(_ run: @escaping @Sendable () -> Void) -> Int32 {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
@@ -37,6 +41,7 @@ enum WorkerThread {
             body.run()
             return nil
         }, body)
-        precondition(status == 0, "desync: cannot start a pool thread (pthread_create: \(status))")
+        if status != 0 { Unmanaged<Body>.fromOpaque(body).release() }
+        return status
     }
 }

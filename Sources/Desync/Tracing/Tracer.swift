@@ -94,7 +94,7 @@ enum TraceThreads {
     private static let next = Atomic<Int>(0)
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
-        precondition(pthread_key_create(&key, nil) == 0, "desync: cannot create a thread-local key")
+        if pthread_key_create(&key, nil) != 0 { desyncFatal("desync: cannot create a thread-local key") }
         return key
     }()
 
