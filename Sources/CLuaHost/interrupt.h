@@ -32,8 +32,16 @@ struct desync_host_interrupt {
     int notify_fd;
     /// How many Ctrl-C arrived while no Lua code ran (the REPL waiting for a line).
     volatile sig_atomic_t idle_interrupts;
+    /// How many Ctrl-C arrived while Lua code ran, and how many of those the host has taken note
+    /// of: a job the host's thread ran that was stopped tells the host's wait at once, before
+    /// the thread reading the pipe does.
+    volatile sig_atomic_t running_interrupts;
+    sig_atomic_t noted_interrupts;
     /// The hook below, from the same object file as the handler (see the slot).
     lua_Hook stop_hook;
+    /// The handler that was installed, for `desync_host_rearm_sigint`: in an optimised build the
+    /// caller may sit in another object file, whose copy of the handler has its own, unset slot.
+    void (*handler)(int);
 };
 
 /// The handler's data. A `static` in a header exists once per object file that uses it, so only
@@ -71,6 +79,7 @@ static inline void desync_host_on_sigint(int signal_number) {
             /* As lua.c does: a second Ctrl-C before the host runs its next chunk (Lua code stuck
                in a C function never reaches the hook) ends the process. */
             signal(signal_number, SIG_DFL);
+            slot->running_interrupts += 1;
             lua_sethook(L, desync_host_stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
         } else {
             slot->idle_interrupts += 1;
@@ -90,6 +99,7 @@ static inline struct desync_host_interrupt *desync_host_install_sigint(int notif
     slot->notify_fd = notify_fd;
     slot->running = NULL;
     slot->stop_hook = desync_host_stop_hook;
+    slot->handler = desync_host_on_sigint;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = desync_host_on_sigint;
@@ -106,10 +116,10 @@ static inline struct desync_host_interrupt *desync_host_install_sigint(int notif
 }
 
 /// Installs the handler again (a Ctrl-C during the last chunk set SIGINT back to its default).
-static inline void desync_host_rearm_sigint(void) {
+static inline void desync_host_rearm_sigint(struct desync_host_interrupt *slot) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = desync_host_on_sigint;
+    action.sa_handler = slot->handler;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
     sigaction(SIGINT, &action, NULL);
@@ -123,6 +133,14 @@ static inline void desync_host_set_running(struct desync_host_interrupt *slot, l
 /// The state marked as running Lua code, or NULL.
 static inline lua_State *desync_host_running(struct desync_host_interrupt *slot) {
     return slot->running;
+}
+
+/// True, once per Ctrl-C, if one arrived while Lua code ran since the last call.
+static inline int desync_host_take_running_interrupt(struct desync_host_interrupt *slot) {
+    sig_atomic_t seen = slot->running_interrupts;
+    if (seen == slot->noted_interrupts) return 0;
+    slot->noted_interrupts = seen;
+    return 1;
 }
 
 static inline int desync_host_idle_interrupts(struct desync_host_interrupt *slot) {

@@ -88,6 +88,7 @@ struct Host {
                 "\(HostInfo.programName): waiting for \(jobCount(runtime.pendingJobCount)) still queued or running (Ctrl-C drops them)\n",
                 toError: true)
         }
+        interrupts?.rearm()
         guard runtime.waitUntilIdle() else { return interrupted(ending) }
         runtime.closeHostState()
         guard runtime.waitUntilIdle() else { return interrupted(ending) }

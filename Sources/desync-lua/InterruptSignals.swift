@@ -36,16 +36,22 @@ struct InterruptSignals {
         thread.name = "desync-lua interrupt"
         thread.start()
         guard let slot = desync_host_install_sigint(writeEnd) else { return nil }
-        runtime.hostThreadLuaCode = JobCodeInterrupts(slot: slot)
+        runtime.hostThreadLuaCode = JobCodeInterrupts(slot: slot, interrupter: interrupter)
         return InterruptSignals(slot: slot)
     }
 
     /// How many Ctrl-C arrived while no Lua code ran: a line reader compares it before and after.
     var idleInterruptCount: Int32 { desync_host_idle_interrupts(slot) }
 
+    /// Installs the handler again: a Ctrl-C while Lua code ran set SIGINT back to its default
+    /// (a second one ends the process, as in lua.c) until the next chunk, or the final wait.
+    func rearm() {
+        desync_host_rearm_sigint(slot)
+    }
+
     /// Brackets Lua code run in `state`: Ctrl-C during `body` interrupts it.
     func interruptible<Result>(_ state: OpaquePointer, _ body: () -> Result) -> Result {
-        desync_host_rearm_sigint()
+        rearm()
         desync_host_set_running(slot, state)
         let result = body()
         desync_host_set_running(slot, nil)
@@ -60,6 +66,7 @@ private struct JobCodeInterrupts: HostThreadLuaCode, @unchecked Sendable {
     // @unchecked: the slot is the signal handler's data; it is read and written only on the
     // thread that runs Lua code, which is the only thread these methods are called on.
     let slot: UnsafeMutablePointer<desync_host_interrupt>
+    let interrupter: LuaInterrupter
 
     func entering(_ state: OpaquePointer) -> OpaquePointer? {
         let previous = desync_host_running(slot)
@@ -70,5 +77,7 @@ private struct JobCodeInterrupts: HostThreadLuaCode, @unchecked Sendable {
     func leaving(_ state: OpaquePointer, resuming previous: OpaquePointer?) {
         desync_host_set_running(slot, previous)
         desync_host_clear_stop_hook(slot, state)
+        // A Ctrl-C stopped this job: the wait that ran it must stop too, before it runs the next.
+        if desync_host_take_running_interrupt(slot) != 0 { interrupter.interrupt() }
     }
 }

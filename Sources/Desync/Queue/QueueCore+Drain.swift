@@ -21,10 +21,11 @@ extension QueueCore {
     /// object and function are the same objects), so one release per job moved those cache lines
     /// between the two cores for every job, where a burst moves them once per burst.
     ///
-    /// `deadline`: a waiter with a deadline starts no job once it has passed.
+    /// `deadline`: a waiter with a deadline starts no job once it has passed; `stopCheck`: nor once
+    /// it says stop (Ctrl-C).
     func drain(
         limit: Int, until stop: (any Waitable)?, deadline: ContinuousClock.Instant? = nil,
-        onPoolThread: Bool, batch: inout JobList
+        stop stopCheck: (() -> Bool)? = nil, onPoolThread: Bool, batch: inout JobList
     ) {
         var counts = JobCounts()
         var mostTaken = 0
@@ -37,6 +38,7 @@ extension QueueCore {
         func mustStop() -> Bool {
             if let stop, stop.isDone { return true }
             if let deadline, ContinuousClock.now >= deadline { return true }
+            if let stopCheck, stopCheck() { return true }
             return false
         }
         while counts.total < limit, !mustStop() {

@@ -45,7 +45,7 @@ package enum BlockingWait {
     ) -> WaitOutcome {
         if target.isDone { return .done }
         let parker = ThreadParker.current
-        let limits = WaitLimits(deadline: deadline)
+        let limits = WaitLimits(deadline: deadline, stop: stop)
         var link = Link(driver: driver ?? target.driver, target: target)
         // The links followed to reach `link`, outermost first.
         var path: [Link] = []

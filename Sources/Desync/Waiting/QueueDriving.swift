@@ -14,7 +14,7 @@ extension QueueCore: WaitDriver {
             desyncFatal(reentrancyMessage)
         case .drive:
             var batch = JobList()
-            drain(limit: .max, until: target, deadline: limits.deadline, onPoolThread: false, batch: &batch)
+            drain(limit: .max, until: target, deadline: limits.deadline, stop: limits.stop, onPoolThread: false, batch: &batch)
             return .ran
         case .follow(let gate):
             return .follow(gate)

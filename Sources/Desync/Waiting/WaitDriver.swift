@@ -27,12 +27,15 @@ package enum DriveStep {
 }
 
 /// The bounds of one wait, which a driver must respect.
-package struct WaitLimits: Sendable {
+package struct WaitLimits {
     /// When the waiter gives up; nil for never.
     package var deadline: ContinuousClock.Instant?
+    /// The wait's stop check (Ctrl-C): a driver running jobs looks at it between jobs.
+    package var stop: (() -> Bool)?
 
-    package init(deadline: ContinuousClock.Instant?) {
+    package init(deadline: ContinuousClock.Instant?, stop: (() -> Bool)? = nil) {
         self.deadline = deadline
+        self.stop = stop
     }
 
     /// True once the deadline has passed.

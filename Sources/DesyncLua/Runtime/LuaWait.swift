@@ -33,6 +33,9 @@ struct LuaWait {
     ) throws(LuaError) -> Bool {
         let outcome = BlockingWait.wait(for: target, driver: driver, until: deadline, stop: stopCheck, fallback: fallback)
         switch outcome {
+        case .done where isHost && runtime.takeInterrupt():
+            // Reached, but Ctrl-C came meanwhile (it may have stopped a job this wait ran).
+            throw .interrupted
         case .done: return true
         case .timedOut: return false
         case .stopped:
