@@ -167,18 +167,22 @@ struct PoolThreadTests {
         #expect(lines == ["desync: could not start a pool thread (pthread_create: 11); running on 1 thread"], "\(errors)")
     }
 
+    /// In a process of its own: the count is the whole process's, and tests running side by side
+    /// start threads of their own meanwhile.
     @Test("1,000 schedulers made and dropped, each after a job on a pool thread, leave no thread behind")
-    func droppedSchedulersRetireThreads() {
-        let before = Self.processThreads
-        for _ in 0..<1000 {
-            let scheduler = Scheduler(maxThreads: 1)
-            let ran = Latch()
-            Desync(0, scheduler: scheduler).async { _ in ran.open() }
-            #expect(ran.wait())
+    func droppedSchedulersRetireThreads() async {
+        await #expect(processExitsWith: .success) {
+            let before = Self.processThreads
+            for _ in 0..<1000 {
+                let scheduler = Scheduler(maxThreads: 1)
+                let ran = Latch()
+                Desync(0, scheduler: scheduler).async { _ in ran.open() }
+                guard ran.wait() else { exit(2) }
+            }
+            // Each thread leaves once its scheduler is gone and it is idle; a few may still be exiting.
+            let settled = eventually(seconds: 20) { Self.processThreads <= before + 2 }
+            exit(settled ? 0 : 1)
         }
-        // Each thread leaves once its scheduler is gone and it is idle; a few may still be exiting.
-        let settled = eventually(seconds: 20) { Self.processThreads <= before + 2 }
-        #expect(settled, "\(Self.processThreads) threads, \(before) before")
     }
 
     @Test("shutdown runs what is ready, then returns with no thread left; later work runs on callers")
