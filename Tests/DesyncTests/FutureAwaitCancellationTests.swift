@@ -8,7 +8,7 @@ import Testing
 struct FutureAwaitCancellationTests {
     /// How an await ended, set by the awaiting task.
     private final class Ending: Sendable {
-        private let outcome = Mutex<Result<Int, any Error>?>(nil)
+        private let outcome = TestLock<Result<Int, any Error>?>(nil)
         func set(_ result: Result<Int, any Error>) { outcome.withLock { $0 = result } }
         var current: Result<Int, any Error>? { outcome.withLock { $0 } }
     }

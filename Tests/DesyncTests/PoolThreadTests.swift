@@ -25,7 +25,7 @@ struct PoolThreadTests {
     private static func burst(_ count: Int, on scheduler: Scheduler) -> Int? {
         let objects = (0..<count).map { _ in Desync(0, scheduler: scheduler) }
         let started = Atomic<Int>(0)
-        let threads = Mutex<Set<UInt>>([])
+        let threads = TestLock<Set<UInt>>([])
         let together = Atomic<Int>(0)
         // Once one job gave up, the others (run one after another) do not wait in turn.
         let gaveUp = Atomic<Bool>(false)
@@ -250,7 +250,7 @@ struct PoolThreadTests {
 
 /// A value set once by another thread, read with a bounded wait.
 private final class BackgroundResult: Sendable {
-    private let value = Mutex<Int??>(nil)
+    private let value = TestLock<Int??>(nil)
     private let ready = Latch()
 
     func set(_ result: Int?) {

@@ -77,7 +77,7 @@ struct ActivityTests {
 
 /// A log the test jobs can write from a `@Sendable` closure.
 private final class LogBox: Sendable {
-    private let numbers = Mutex<[Int]>([])
+    private let numbers = TestLock<[Int]>([])
     func append(_ number: Int) { numbers.withLock { $0.append(number) } }
     func take() -> [Int] { numbers.withLock { log in defer { log = [] }; return log } }
 }
