@@ -21,6 +21,7 @@ let package = Package(
             name: "Desync",
             dependencies: [
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

@@ -135,7 +135,9 @@ public final class Desync<T>: Sendable {
         _ job: @escaping @Sendable (inout T, Result<U, any Error>) throws -> R
     ) -> DesyncFuture<R> {
         let future = DesyncFuture<R>(driver: queue)
-        queue.submit(.after, AfterJob(first: first, future: future, body: job), gate: AfterGate(first: first, own: future))
+        // The job's own future is done before the job runs only when it was cancelled: the gate
+        // then opens too, and the queue resumes and skips the job.
+        queue.submit(.after, AfterJob(first: first, future: future, body: job), gate: FirstOf([first, future]))
         return future
     }
 

@@ -234,6 +234,12 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         publish({ storedError = error }, phase: .failed)
     }
 
+    /// `finish` as cancelled: a job that started, then stopped at a cancel request.
+    @discardableResult
+    func finishCancelled() -> Bool {
+        publish({}, phase: .cancelled)
+    }
+
     /// Under the lock, unless the future has an outcome already or was cancelled: `store` (the
     /// outcome), then `phase`; wakes the waiters after.
     private func publish(_ store: () -> Void, phase: FutureState.Phase) -> Bool {

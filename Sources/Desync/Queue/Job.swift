@@ -77,8 +77,12 @@ struct Job: Sendable {
     let gate: (any Waitable)?
     let kind: JobKind
     let body: any JobBody
-    /// When it was queued, for tracing; 0 when tracing was off.
+    /// When it was queued (for a job that `resumes`, when it began to wait), for tracing; 0 when
+    /// tracing was off.
     var queuedAt: UInt64 = 0
+    /// The rest of a job that suspended (`QueueCore.suspendRunningJob`): not a new job, so it is
+    /// not counted again, and its trace slice shows the wait before it.
+    var resumes = false
 
     init(gate: (any Waitable)?, kind: JobKind, body: consuming any JobBody) {
         self.gate = gate

@@ -64,14 +64,27 @@ extension QueueCore {
                     ran = 0
                 }
                 inHand.store(batch.count - ran, ordering: .relaxed)
+                let resumes = batch[ran].resumes
+                if resumes { scheduler.suspendedJobs.subtract(1, ordering: .relaxed) }
                 let started = tracer.jobStarting()
                 batch[ran].run(on: valuePointer, queue: self)
                 let kind = batch[ran].kind
                 if started != 0 {
-                    tracer.record(object: label, kind: kind, queued: batch[ran].queuedAt, started: started, onPoolThread: onPoolThread)
+                    tracer.record(
+                        object: label, kind: kind, queued: batch[ran].queuedAt, started: started,
+                        onPoolThread: onPoolThread, resumes: resumes)
                 }
-                counts.add(kind)
+                // A slice of a job that suspended before is not a new job.
+                if resumes { counts.addSlice() } else { counts.add(kind) }
                 ran += 1
+                if let continuation = takeContinuation() {
+                    // The job suspended: its rest goes first, and waits for its gate at the top
+                    // of the loop (or runs at once if the gate is open already).
+                    batch.removeFirst(ran)
+                    batch.prepend(continuation)
+                    ran = 0
+                    inHand.store(batch.count, ordering: .relaxed)
+                }
                 if counts.total >= limit || mustStop() { break }
             }
             batch.removeFirst(ran)
@@ -106,7 +119,10 @@ extension QueueCore {
     /// Gives the queue up. `onPoolThread`: the caller is a pool thread at the end of its turn,
     /// which asks the scheduler for work right after (see `perform`).
     final func finishRunning(onPoolThread: Bool = false) {
+        // A `sync` that ran inline and suspended leaves its rest at the head of the queue.
+        let continuation = takeContinuation()
         perform(transition { state in
+            if let continuation { state.putFirst(continuation) }
             inHand.store(0, ordering: .relaxed)
             return state.release()
         }, byWorkerBetweenTurns: onPoolThread)

@@ -41,6 +41,9 @@ package class QueueCore: @unchecked Sendable {
     let label: String
     /// The value, allocated by the subclass, which owns it.
     let valuePointer: UnsafeMutableRawPointer
+    /// The rest of the running job, when it suspended (`suspendRunningJob`). Touched only by the
+    /// queue's owner, like the value; unchecked exclusivity because the ownership rules order it.
+    @exclusivity(unchecked) var heldContinuation: Job?
 
     /// How many jobs a pool thread runs before putting the queue back at the tail of the ready
     /// list, so a queue fed faster than it drains cannot starve the others.

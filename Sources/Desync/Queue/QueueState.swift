@@ -177,6 +177,12 @@ struct QueueState: ~Copyable, Sendable {
         }
     }
 
+    /// The owner puts a suspended job's rest at the head of the queue (it gives the queue up
+    /// next: `release`).
+    mutating func putFirst(_ job: consuming Job) {
+        jobs.prepend(job)
+    }
+
     /// The owner found the first queued job's gate closed (it gave that job back, first): the
     /// queue waits, holding no thread. Waiters keep sleeping until `resume`.
     mutating func suspend(on gate: any Waitable) {

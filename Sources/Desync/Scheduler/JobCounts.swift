@@ -10,11 +10,19 @@ struct JobCounts {
     private(set) var after = 0
     private(set) var pipe = 0
     private(set) var total = 0
+    /// Of `total`, slices of suspended jobs (not jobs of their own).
+    private(set) var slices = 0
 
     init() {}
 
     init(kind: JobKind) {
         add(kind)
+    }
+
+    /// A slice of a job that suspended before: it counts toward a turn's length, not as a job.
+    mutating func addSlice() {
+        total += 1
+        slices += 1
     }
 
     mutating func add(_ kind: JobKind) {
@@ -76,7 +84,7 @@ final class JobTotals: Sendable {
             let count = counts[kind]
             if count > 0 { add(count, to: kind) }
         }
-        if !onPoolThread { byCallers.add(counts.total, ordering: .relaxed) }
+        if !onPoolThread, counts.total > counts.slices { byCallers.add(counts.total - counts.slices, ordering: .relaxed) }
     }
 
     /// Totals by kind, total, and run by callers, with inline `sync`s included (they always run on

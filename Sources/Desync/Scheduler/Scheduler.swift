@@ -39,6 +39,10 @@ public final class Scheduler: Sendable {
 
     private let pool: WorkerPool
     private let totals = JobTotals()
+    /// Jobs suspended now (`QueueCore.suspendRunningJob`): each holds its queue, no thread.
+    let suspendedJobs = Atomic<Int>(0)
+    /// The pool's timers (`DesyncTimer`): one heap, fired by one thread.
+    package let timers = TimerQueue()
 
     /// Per-job tracing for this pool's objects: `tracing.start()`, then `tracing.stop()` returns
     /// the events.
@@ -120,6 +124,8 @@ public final class Scheduler: Sendable {
         stats.jobsRun = jobs.total
         stats.jobsRunByKind = jobs.perKind
         stats.jobsRunByCallers = jobs.byCallers
+        stats.suspendedJobs = max(0, suspendedJobs.load(ordering: .relaxed))
+        stats.timersPending = timers.count
         return stats
     }
 
@@ -180,6 +186,11 @@ public struct SchedulerStats: Sendable, Equatable {
     /// Threads the pool could not start (the system refused `pthread_create`) since it was made;
     /// the pool runs on those it has. See ``Scheduler/maxThreads``.
     public var threadStartFailures = 0
+    /// Jobs that started, then suspended (waiting without a thread, holding their object's queue)
+    /// and have not resumed yet.
+    public var suspendedJobs = 0
+    /// Timers set and not fired yet.
+    public var timersPending = 0
 }
 
 extension Scheduler {

@@ -12,6 +12,10 @@ public struct TraceEvent: Sendable, Equatable {
     public let thread: Int
     /// True on a pool thread; false when a waiting caller (`sync`, `wait`) ran it itself.
     public let onPoolThread: Bool
+    /// True for a slice of a job that suspended and resumed: then `queued` is when it began to
+    /// wait, and `queued...started` is the wait, during which it held its object's queue and no
+    /// thread.
+    public var resumes = false
 }
 
 extension JobKind {

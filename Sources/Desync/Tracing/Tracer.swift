@@ -70,14 +70,15 @@ public final class Tracer: Sendable {
         return Self.now()
     }
 
-    func record(object: String, kind: JobKind, queued: UInt64, started: UInt64, onPoolThread: Bool) {
+    func record(object: String, kind: JobKind, queued: UInt64, started: UInt64, onPoolThread: Bool, resumes: Bool = false) {
         let finished = Self.now()
         let base = origin.load(ordering: .relaxed)
         func relative(_ time: UInt64) -> UInt64 { time > base ? time - base : 0 }
         let event = TraceEvent(
             object: object, kind: kind,
             queued: relative(queued == 0 ? started : queued), started: relative(started),
-            finished: relative(finished), thread: TraceThreads.current, onPoolThread: onPoolThread)
+            finished: relative(finished), thread: TraceThreads.current, onPoolThread: onPoolThread,
+            resumes: resumes)
         events.withLockedValue { $0.append(event) }
         inFlight.subtract(1, ordering: .releasing)
     }

@@ -1,9 +1,10 @@
 import NIOConcurrencyHelpers
 
-/// The gate a `sync` caller sleeps on while its job waits behind others; the caller drives the
-/// job's queue (``BlockingWait``), so the gate itself has no driver.
+/// A gate opened once, by hand: the one a `sync` caller sleeps on while its job waits behind
+/// others (the caller drives the job's queue, ``BlockingWait``, so the gate itself has no
+/// driver), and in the Lua runtime the end of a job that suspended, or a request to cancel one.
 @usableFromInline
-final class SyncCompletion: Waitable {
+package final class SyncCompletion: Waitable {
     private struct State {
         var done = false
         var wakeList = WakeList()
@@ -12,19 +13,19 @@ final class SyncCompletion: Waitable {
     private let state = NIOLockedValueBox(State())
 
     @usableFromInline
-    init() {}
+    package init() {}
 
-    var isDone: Bool { state.withLockedValue { $0.done } }
+    package var isDone: Bool { state.withLockedValue { $0.done } }
 
     @usableFromInline
-    func open() {
+    package func open() {
         state.withLockedValue { state in
             state.done = true
             return state.wakeList.take()
         }.wakeAll()
     }
 
-    func addWaiter(_ parker: Parker) -> Bool {
+    package func addWaiter(_ parker: Parker) -> Bool {
         state.withLockedValue { state in
             if state.done { return false }
             state.wakeList.add(parker)
@@ -32,7 +33,7 @@ final class SyncCompletion: Waitable {
         }
     }
 
-    func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
+    package func onDone(_ callback: @escaping @Sendable () -> Void) -> Bool {
         state.withLockedValue { state in
             if state.done { return false }
             state.wakeList.add(callback)

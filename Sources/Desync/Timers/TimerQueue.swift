@@ -1,0 +1,137 @@
+import HeapModule
+import NIOConcurrencyHelpers
+
+/// A pool's timers: one heap ordered by deadline, fired by one thread that sleeps until the
+/// earliest deadline (no thread per timer). The thread starts with the first timer and leaves
+/// once no timer has been set for a while, so a pool that never sets a timer has no such thread,
+/// and a dropped pool does not keep one.
+///
+/// If the thread cannot start, waiters fire the timers they wait on themselves (``WaitDriver``).
+package final class TimerQueue: Sendable {
+    private struct Entry: Comparable {
+        let deadline: ContinuousClock.Instant
+        /// Ties keep the order in which timers were set.
+        let sequence: UInt64
+        let timer: DesyncTimer
+
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.deadline, lhs.sequence) < (rhs.deadline, rhs.sequence)
+        }
+
+        static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.deadline == rhs.deadline && lhs.sequence == rhs.sequence
+        }
+    }
+
+    private enum ThreadPhase {
+        /// No timer thread: the next timer starts one.
+        case none
+        /// The thread runs; unpark it when the earliest deadline moves earlier.
+        case running(Parker)
+        /// The system refused a thread: waiters fire timers.
+        case failed
+    }
+
+    private struct State {
+        var heap = Heap<Entry>()
+        var sequence: UInt64 = 0
+        var thread = ThreadPhase.none
+    }
+
+    private let state = NIOLockedValueBox(State())
+    /// How long the timer thread stays with no timer set before it leaves.
+    static let threadLinger = Duration.seconds(2)
+
+    package init() {}
+
+    /// Timers set and not fired.
+    package var count: Int { state.withLockedValue { $0.heap.count } }
+
+    /// True when no timer thread could start, so waiters must fire timers.
+    var waitersFireTimers: Bool {
+        state.withLockedValue { if case .failed = $0.thread { true } else { false } }
+    }
+
+    func add(_ timer: DesyncTimer) {
+        enum Action { case none, wake(Parker), start(Parker) }
+        let action: Action = state.withLockedValue { state in
+            let earliest = state.heap.min?.deadline
+            state.sequence &+= 1
+            state.heap.insert(Entry(deadline: timer.deadline, sequence: state.sequence, timer: timer))
+            switch state.thread {
+            case .none:
+                let parker = Parker()
+                state.thread = .running(parker)
+                return .start(parker)
+            case .running(let parker):
+                if let earliest, earliest <= timer.deadline { return .none }
+                return .wake(parker)
+            case .failed:
+                return .none
+            }
+        }
+        switch action {
+        case .none:
+            break
+        case .wake(let parker):
+            parker.unpark()
+        case .start(let parker):
+            if WorkerThread.start({ self.runThread(parker) }) != 0 {
+                state.withLockedValue { $0.thread = .failed }
+            }
+        }
+    }
+
+    /// Fires every timer whose deadline has passed; returns when the next one is due (nil: none).
+    @discardableResult
+    func fireDue(now: ContinuousClock.Instant = .now) -> (fired: Bool, next: ContinuousClock.Instant?) {
+        var due: [DesyncTimer] = []
+        let next: ContinuousClock.Instant? = state.withLockedValue { state in
+            while let first = state.heap.min, first.deadline <= now {
+                due.append(state.heap.removeMin().timer)
+            }
+            return state.heap.min?.deadline
+        }
+        for timer in due { timer.fire() }
+        return (!due.isEmpty, next)
+    }
+
+    private func runThread(_ parker: Parker) {
+        var idleSince = ContinuousClock.now
+        while true {
+            let now = ContinuousClock.now
+            let (fired, next) = fireDue(now: now)
+            if fired { idleSince = now }
+            if let next {
+                _ = parker.park(until: next)
+                continue
+            }
+            let leaveAt = idleSince + Self.threadLinger
+            if now >= leaveAt {
+                let leaves = state.withLockedValue { state in
+                    guard state.heap.isEmpty else { return false }
+                    state.thread = .none
+                    return true
+                }
+                if leaves { return }
+                continue
+            }
+            _ = parker.park(until: leaveAt)
+        }
+    }
+}
+
+/// With no timer thread, a waiter on a timer sleeps until the earliest deadline (or its own
+/// limits) and fires what is due.
+extension TimerQueue: WaitDriver {
+    package func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
+        let (fired, next) = fireDue()
+        if fired { return .ran }
+        guard let next else { return .sleep }
+        var wakeAt = next
+        if let deadline = limits.deadline { wakeAt = min(wakeAt, deadline) }
+        if limits.stop != nil { wakeAt = min(wakeAt, .now + BlockingWait.slice) }
+        _ = parker.park(until: wakeAt)
+        return .ran
+    }
+}
