@@ -56,24 +56,91 @@ static inline int desync_yieldable(lua_State *L) { return lua_isyieldable(L); }
 /// has left an error value on top of the stack, which the trampoline then raises from C.
 typedef int (*desync_swift_function)(lua_State *L);
 
-/// While the Swift function runs, no allocation may fail (memory.h): it pushes with the raw API.
-/// Calling it is a safe point, where the garbage of code that ran out of memory is collected.
-static inline int desync_trampoline(lua_State *L) {
-    desync_swift_function f = (desync_swift_function)lua_touserdata(L, lua_upvalueindex(1));
+/// What a Swift function returns to suspend the job that called it (a coroutine): it has left,
+/// on top of the stack, a light userdata holding the Swift function to call when the job resumes,
+/// which pushes what the waiting call returns (or leaves an error, or suspends again).
+static const int DESYNC_SUSPEND = -2;
+
+/// Calls `f`. While it runs no allocation may fail (memory.h): it pushes with the raw API. Calling
+/// it is a safe point, where the garbage of code that ran out of memory is collected.
+static inline int desync_call_swift(lua_State *L, desync_swift_function f) {
     desync_memory *m = desync_memory_of(L);
-    int n;
-    if (m == NULL) {
-        n = f(L);
-    } else {
-        if (m->failed) desync_memory_collect_after_failure(L, m);
-        int may_fail = m->may_fail;
-        m->may_fail = 0;
-        n = f(L);
-        m->may_fail = may_fail;
+    if (m == NULL) return f(L);
+    if (m->failed) desync_memory_collect_after_failure(L, m);
+    int may_fail = m->may_fail;
+    m->may_fail = 0;
+    int n = f(L);
+    m->may_fail = may_fail;
+    return n;
+}
+
+static inline int desync_resumed(lua_State *L, int status, lua_KContext resume);
+
+/// Acts on what a Swift function returned, in C, after Swift has returned: results, an error to
+/// raise, or a yield that suspends the job.
+static inline int desync_finish_swift_call(lua_State *L, int n) {
+    if (n == DESYNC_SUSPEND) {
+        desync_swift_function resume = (desync_swift_function)lua_touserdata(L, -1);
+        lua_pop(L, 1);
+        return lua_yieldk(L, 0, (lua_KContext)resume, desync_resumed);
     }
     if (n < 0) return lua_error(L);
     return n;
 }
+
+/// The continuation of a Swift function that suspended its job: the job resumed.
+static inline int desync_resumed(lua_State *L, int status, lua_KContext resume) {
+    (void)status;
+    return desync_finish_swift_call(L, desync_call_swift(L, (desync_swift_function)resume));
+}
+
+/// The C function behind every Swift function Lua calls.
+static inline int desync_trampoline(lua_State *L) {
+    desync_swift_function f = (desync_swift_function)lua_touserdata(L, lua_upvalueindex(1));
+    return desync_finish_swift_call(L, desync_call_swift(L, f));
+}
+
+/// `lua_resume`, the way desync runs a job's coroutine: as in `desync_pcall`, allocations may fail
+/// only inside it. `from` is the object's main state.
+static inline int desync_resume(lua_State *co, lua_State *from, int nargs, int *nresults) {
+    desync_memory *m = desync_memory_of(co);
+    if (m == NULL) return lua_resume(co, from, nargs, nresults);
+    int may_fail = m->may_fail;
+    m->may_fail = 1;
+    int status = lua_resume(co, from, nargs, nresults);
+    m->may_fail = may_fail;
+    /* A failed coroutine still holds its garbage: desync_resetthread collects after clearing it. */
+    if (m->failed && (status == LUA_OK || status == LUA_YIELD)) desync_memory_collect_after_failure(from, m);
+    return status;
+}
+
+/// Closes a coroutine that ended with an error: its pending to-be-closed variables are closed
+/// (their `__close` runs with the error), so it can be dropped. Lua code runs: allocations may fail.
+/// Lua 5.4.4 returns the coroutine's own error status here even when every `__close` succeeded.
+static inline int desync_resetthread(lua_State *co, lua_State *from) {
+    desync_memory *m = desync_memory_of(co);
+    if (m == NULL) return lua_resetthread(co);
+    int may_fail = m->may_fail;
+    m->may_fail = 1;
+    int status = lua_resetthread(co);
+    m->may_fail = may_fail;
+    if (m->failed) desync_memory_collect_after_failure(from, m);
+    return status;
+}
+
+/// Called under `lua_pcall` with a coroutine that failed and its error: a string error gets the
+/// coroutine's traceback appended, as the message handler of `desync_pcall`'s jobs does.
+static inline int desync_coroutine_traceback(lua_State *L) {
+    if (lua_type(L, 2) != LUA_TSTRING) { lua_settop(L, 2); return 1; }
+    lua_State *co = lua_tothread(L, 1);
+    desync_memory *m = desync_memory_of(L);
+    int may_fail = m != NULL ? m->may_fail : 0;
+    if (m != NULL) m->may_fail = 0;
+    luaL_traceback(L, co, lua_tostring(L, 2), 0);
+    if (m != NULL) m->may_fail = may_fail;
+    return 1;
+}
+static inline void desync_pushcoroutinetraceback(lua_State *L) { lua_pushcfunction(L, desync_coroutine_traceback); }
 
 /// Pushes a Lua function that calls `f` through the trampoline, with `nup` extra upvalues taken
 /// from the stack (they become upvalues 2...nup+1).

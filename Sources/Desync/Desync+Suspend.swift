@@ -17,13 +17,21 @@ extension Desync {
     /// Queues `job`, which completes `future` itself (`DesyncFuture.complete`), in its first slice
     /// or, after suspending, in a later one. Skipped, like any job, if `future` was cancelled
     /// before it started.
+    /// `gate`: the job may not start before it opens (`after`); the queue pauses until then.
+    /// Cancelling `future` meanwhile opens the gate too: the job is skipped.
     package func submit<R: Sendable>(
-        _ kind: JobKind, completing future: DesyncFuture<R>, _ job: @escaping @Sendable (inout T) -> Void
+        _ kind: JobKind, completing future: DesyncFuture<R>, after gate: (any Waitable)? = nil,
+        _ job: @escaping @Sendable (inout T) -> Void
     ) {
-        queue.submit(kind, ClosureJob { value in
+        let body = ClosureJob<T> { value in
             guard future.start() else { return }
             job(&value)
-        })
+        }
+        if let gate {
+            queue.submit(kind, body, gate: FirstOf([gate, future]))
+        } else {
+            queue.submit(kind, body)
+        }
     }
 
     /// A job of this object that hands back a result by hand tells the queue first, so that

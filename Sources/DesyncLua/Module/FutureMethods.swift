@@ -36,52 +36,60 @@ enum FutureMethods {
         return 1
     }
 
-    /// The outcome, waiting at most the optional timeout in argument 2; nil on timeout.
-    private static func outcome(_ call: LuaCall) throws -> Result<LuaCargo, any Error>? {
+    /// Waits for the outcome, at most the optional timeout in argument 2, and hands it (nil on
+    /// timeout) to `deliver`. Inside a job the job suspends meanwhile (see `LuaCall.await`).
+    private static func awaitOutcome(
+        _ call: LuaCall, deliver: @escaping (LuaCall, Result<LuaCargo, any Error>?) throws -> Int32
+    ) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
         let timeout = try call.optionalNumber(2)
         if let timeout, !(timeout >= 0) {
             throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
         }
-        let outcome = try future.wait(timeout: timeout, isHost: try call.context.isHost)
-        if outcome != nil { future.markObserved() }
-        return outcome
+        if !future.isDone, future.object.isRunningHere {
+            throw LuaError(message: "cannot wait for a future of desync.object: \(future.object.name) from inside one of its own jobs (it would wait for itself forever)")
+        }
+        return try call.await(
+            future.future, of: future.object, timeout: timeout,
+            describe: "cannot wait for a future of desync.object: \(future.object.name)"
+        ) { call, outcome in
+            if outcome != nil { future.markObserved() }
+            return try deliver(call, outcome)
+        }
     }
 
     static func wait(_ call: LuaCall) throws -> Int32 {
-        guard let outcome = try outcome(call) else {
-            lua_settop(call.L, 0)
-            lua_pushnil(call.L)
-            lua_pushstring(call.L, "timeout")
-            return 2
-        }
-        switch outcome {
-        case .success(let results): return try call.returnValues(results)
-        case .failure(let error):
-            lua_settop(call.L, 0)
-            call.pushError(error)
-            return -1
+        try awaitOutcome(call) { call, outcome in
+            guard let outcome else {
+                lua_settop(call.L, 0)
+                lua_pushnil(call.L)
+                lua_pushstring(call.L, "timeout")
+                return 2
+            }
+            return try call.returnFutureOutcome(outcome)
         }
     }
 
     static func result(_ call: LuaCall) throws -> Int32 {
-        guard let outcome = try outcome(call) else {
-            lua_settop(call.L, 0)
-            lua_pushboolean(call.L, 0)
-            lua_pushstring(call.L, "timeout")
-            return 2
-        }
-        switch outcome {
-        case .success(let results):
-            let count = try call.returnValues(results)
-            lua_pushboolean(call.L, 1)
-            desync_insert(call.L, 1)
-            return count + 1
-        case .failure(let error):
-            lua_settop(call.L, 0)
-            lua_pushboolean(call.L, 0)
-            call.pushError(error)
-            return 2
+        try awaitOutcome(call) { call, outcome in
+            guard let outcome else {
+                lua_settop(call.L, 0)
+                lua_pushboolean(call.L, 0)
+                lua_pushstring(call.L, "timeout")
+                return 2
+            }
+            switch outcome {
+            case .success(let results):
+                let count = try call.returnValues(results)
+                lua_pushboolean(call.L, 1)
+                desync_insert(call.L, 1)
+                return count + 1
+            case .failure(let error):
+                lua_settop(call.L, 0)
+                lua_pushboolean(call.L, 0)
+                call.pushError(error)
+                return 2
+            }
         }
     }
 }

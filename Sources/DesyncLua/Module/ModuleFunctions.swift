@@ -95,6 +95,11 @@ enum ModuleFunctions {
             throw call.argumentError(1, "seconds must be a finite number, 0 or more")
         }
         let context = try call.context
+        if let job = call.suspendableJob {
+            // A job lets go of its thread while it sleeps; its object's queue waits for it.
+            let timer = DesyncTimer(deadline: .now + LuaWait.duration(seconds), queue: context.runtime.scheduler.timers)
+            return try call.suspend(job, until: timer) { _ in 0 }
+        }
         do {
             try LuaWait(runtime: context.runtime, isHost: context.isHost).sleep(until: .now + LuaWait.duration(seconds))
         } catch where !context.isHost {

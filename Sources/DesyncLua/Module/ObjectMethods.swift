@@ -1,4 +1,5 @@
 import CLua
+import Desync
 
 /// `obj:sync`, `obj:async`, ... : the methods of `desync.object`.
 enum ObjectMethods {
@@ -37,13 +38,33 @@ enum ObjectMethods {
             throw LuaError(message: "sync on desync.object: \(object.name) from inside one of its own jobs would wait for itself forever (deadlock)")
         }
         let (_, cargo) = try job(call)
-        if try call.context.isHost {
-            // An idle object runs the job right here (the core's fast path); only a wait behind
-            // other jobs needs the interruptible, sliced wait.
-            if let outcome = object.trySync(cargo) { return try call.returnOutcome(outcome) }
-            return try call.returnOutcome(try object.interruptibleSync(cargo))
+        let context = try call.context
+        // An idle object runs the job right here (the core's fast path), in every caller.
+        if let start = object.trySync(cargo) { return try returnStart(start, of: object, call) }
+        if context.isHost {
+            // Behind other jobs, the host waits interruptibly (Ctrl-C).
+            return try call.returnFutureOutcome(try object.interruptibleSync(cargo))
         }
-        return try call.returnOutcome(object.sync(cargo))
+        if call.suspendableJob != nil {
+            // Behind other jobs, a job suspends until its `sync` job is done.
+            return try returnFuture(object.future(cargo, kind: .sync).future, of: object, call)
+        }
+        let start = try LuaCall.blockingWait(from: call.L, on: object) { object.sync(cargo) }
+        return try returnStart(start, of: object, call)
+    }
+
+    /// The outcome of a `sync` job that ran here: its values, or, if it suspended, its future's.
+    private static func returnStart(_ start: LuaJobStart, of object: LuaObject, _ call: LuaCall) throws -> Int32 {
+        switch start {
+        case .finished(let outcome): return try call.returnOutcome(outcome)
+        case .suspended(let future): return try returnFuture(future!, of: object, call)
+        }
+    }
+
+    private static func returnFuture(_ future: DesyncFuture<LuaCargo>, of object: LuaObject, _ call: LuaCall) throws -> Int32 {
+        try call.await(future, of: object, timeout: nil, describe: "cannot sync with desync.object: \(object.name)") { call, outcome in
+            try call.returnFutureOutcome(outcome!)
+        }
     }
 
     static func async(_ call: LuaCall) throws -> Int32 {
@@ -58,7 +79,7 @@ enum ObjectMethods {
 
     static func future(_ call: LuaCall) throws -> Int32 {
         let (object, cargo) = try job(call)
-        let future = object.future(cargo)
+        let future = object.future(cargo, kind: .future)
         lua_settop(call.L, 0)
         LuaProxy.push(future, onto: call.L)
         return 1
@@ -79,14 +100,27 @@ enum ObjectMethods {
 
     static func trySync(_ call: LuaCall) throws -> Int32 {
         let (object, cargo) = try job(call)
-        guard let outcome = object.trySync(cargo) else {
+        guard let start = object.trySync(cargo) else {
+            lua_settop(call.L, 0)
+            lua_pushboolean(call.L, 0)
+            lua_pushstring(call.L, "busy")
+            return 2
+        }
+        let outcome: Result<LuaCargo, any Error>
+        switch start {
+        case .finished(let finished): outcome = finished.mapError { $0 }
+        case .suspended(let future):
+            // The job started here and suspended: `try_sync` does not wait, so it reports busy,
+            // and the job goes on by itself (its failure, if any, is reported).
+            object.reportFailure(of: future!)
             lua_settop(call.L, 0)
             lua_pushboolean(call.L, 0)
             lua_pushstring(call.L, "busy")
             return 2
         }
         let L = call.L
-        let count = try call.returnOutcome(outcome)
+        let count = try call.returnFutureOutcome(outcome)
+        guard count >= 0 else { return count }
         lua_pushboolean(L, 1)
         desync_insert(L, 1)
         return count + 1

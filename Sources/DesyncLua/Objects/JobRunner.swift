@@ -47,3 +47,80 @@ enum JobRunner {
         return LuaJobError(value: cargo, text: message)
     }
 }
+
+/// Jobs as coroutines: `ObjectState.start` and its resumed slices.
+extension JobRunner {
+    /// How one slice of a job ended.
+    enum Slice {
+        /// The job is over. `reusable`: its coroutine returned normally and can run another job.
+        case finished(Result<LuaCargo, LuaJobError>, reusable: Bool)
+        /// A call in the job suspended it.
+        case suspended(LuaSuspension)
+    }
+
+    /// Pushes `fn, data, args..., extra...` onto a job's fresh coroutine; returns the number of
+    /// arguments.
+    static func push(_ call: LuaCargo, extra: LuaCargo?, dataRef: Int32, onto coroutine: OpaquePointer) -> Result<Int32, LuaJobError> {
+        let needed = Int32(call.count + (extra?.count ?? 0) + 8)
+        guard lua_checkstack(coroutine, needed) != 0 else {
+            return .failure(failure(in: coroutine, "too many arguments for a desync job"))
+        }
+        let pushed = call.push(onto: coroutine)
+        lua_rawgeti(coroutine, DESYNC_LUA_REGISTRYINDEX, lua_Integer(dataRef))
+        // The data goes right after the function.
+        lua_rotate(coroutine, 2, 1)
+        let extraCount = extra?.push(onto: coroutine) ?? 0
+        return .success(pushed + extraCount)
+    }
+
+    /// Resumes the job's coroutine with the `arguments` on top of its stack (its function and
+    /// arguments at the start; nothing when it resumes from a suspension).
+    static func resume(_ running: RunningLuaJob, from L: OpaquePointer, arguments: Int32) -> Slice {
+        let coroutine = running.coroutine
+        var resultCount: Int32 = 0
+        let status = desync_resume(coroutine, L, arguments, &resultCount)
+        switch status {
+        case LUA_OK:
+            let first = lua_gettop(coroutine) - resultCount + 1
+            switch LuaCargo.capture(from: coroutine, first: first, count: resultCount, describe: { "result \($0)" }) {
+            case .success(let results): return .finished(.success(results), reusable: true)
+            case .failure(let problem): return .finished(.failure(failure(in: coroutine, problem.message)), reusable: true)
+            }
+        case LUA_YIELD:
+            if let suspension = running.suspension.take() { return .suspended(suspension) }
+            // Yielded by something else than desync's waits: a bare coroutine.yield at the
+            // job's top level. Nothing would resume it; it is an error, and the coroutine is
+            // closed (its `<close>` variables run).
+            lua_settop(coroutine, 0)
+            _ = desync_resetthread(coroutine, L)
+            let message = "attempt to yield from a desync job (coroutine.yield at the job's top level: only desync's waits suspend a job; yield inside a coroutine of your own)"
+            return .finished(.failure(failure(in: L, message)), reusable: false)
+        default:
+            return .finished(.failure(error(of: coroutine, from: L)), reusable: false)
+        }
+    }
+
+    /// The error a job's coroutine failed with, with its traceback when it is a string (as `lua`
+    /// shows it); the coroutine's `<close>` variables are closed after the traceback is taken.
+    private static func error(of coroutine: OpaquePointer, from L: OpaquePointer) -> LuaJobError {
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        guard lua_checkstack(L, 4) != 0 else { return failure(in: coroutine, "a desync job failed (no stack left to report it)") }
+        desync_pushcoroutinetraceback(L)
+        lua_pushthread(coroutine)
+        lua_rotate(coroutine, -2, 1)
+        lua_xmove(coroutine, L, 2)
+        // Plain `lua_pcall`, where no allocation fails: `desync_pcall` would also collect the
+        // garbage of a job that ran out of memory, while the coroutine still holds it
+        // (`desync_resetthread` collects once it is cleared).
+        _ = lua_pcallk(L, 2, 1, 0, 0, nil)
+        // Its status cannot tell a failing `__close` from none (see the shim): the job's own
+        // error stands.
+        _ = desync_resetthread(coroutine, L)
+        let text = describeError(at: -1, in: L)
+        switch LuaCargo.capture(from: L, first: -1, count: 1, describe: { _ in "error" }) {
+        case .success(let cargo): return LuaJobError(value: cargo, text: text)
+        case .failure(let problem): return failure(in: L, "\(text) (\(problem.message))")
+        }
+    }
+}

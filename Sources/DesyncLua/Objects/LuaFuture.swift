@@ -8,6 +8,8 @@ final class LuaFuture: LuaSharedObject {
     let future: DesyncFuture<LuaCargo>
     /// The object whose queue runs the job.
     let object: LuaObject
+    /// Cancels the job while it is suspended; nil for futures of other work (`pipe_in`).
+    let control: LuaJobControl?
     /// Its failure was reported already (`obj:pipe_in`'s future: each item's error is), so a
     /// failure nobody observes is not reported again.
     private let failureReported: Bool
@@ -15,9 +17,10 @@ final class LuaFuture: LuaSharedObject {
     /// it over. A failure nobody saw is reported when the future is collected (see `deinit`).
     private let observed = Atomic<Bool>(false)
 
-    init(_ future: DesyncFuture<LuaCargo>, object: LuaObject, failureReported: Bool = false) {
+    init(_ future: DesyncFuture<LuaCargo>, object: LuaObject, control: LuaJobControl? = nil, failureReported: Bool = false) {
         self.future = future
         self.object = object
+        self.control = control
         self.failureReported = failureReported
     }
 
@@ -49,9 +52,11 @@ final class LuaFuture: LuaSharedObject {
         observed.store(true, ordering: .releasing)
     }
 
-    /// Cancels the job if it has not started.
+    /// Cancels the job if it has not started, or if it is suspended (its wait then raises
+    /// "cancelled" inside it, and the future ends cancelled). False while it runs Lua code, and
+    /// once it is over.
     func cancel() -> Bool {
-        future.cancel()
+        future.cancel() || control?.cancelIfSuspended() == true
     }
 
     /// True once finished.
@@ -59,17 +64,4 @@ final class LuaFuture: LuaSharedObject {
 
     /// The status name `f:status()` shows.
     var status: String { future.status.rawValue }
-
-    /// Waits for the outcome; nil when `timeout` (seconds) passes first. `isHost`: the caller is
-    /// the host state (see `LuaWait` for Ctrl-C).
-    func wait(timeout: Double?, isHost: Bool) throws(LuaError) -> Result<LuaCargo, any Error>? {
-        if let outcome = future.outcome { return outcome }
-        if object.isRunningHere {
-            throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
-        }
-        let reached = try LuaWait(runtime: object.runtime, isHost: isHost).wait(
-            for: future, until: LuaWait.deadline(after: timeout),
-            stuck: "cannot wait for a future of desync.object: \(object.name)")
-        return reached ? future.outcome : nil
-    }
 }

@@ -25,20 +25,22 @@ final class LuaObject: LuaSharedObject {
         presence = LiveObject(desync: desync, name: self.name, memory: memory)
     }
 
-    /// Jobs queued and not finished.
+    /// Jobs queued and not finished, a suspended one included.
     var pending: Int { desync.pending }
 
     /// True inside one of this object's jobs (directly or through nested `sync` calls).
     var isRunningHere: Bool { desync.isRunningOnCurrentThread }
 
-    func sync(_ call: LuaCargo) -> Result<LuaCargo, LuaJobError> {
-        desync.sync { state in state.run(call, for: self) }
+    /// Runs `call` after the jobs queued before it, here when nobody runs them (the core's
+    /// `sync`). If the job suspends, its outcome comes later, through the returned future.
+    func sync(_ call: LuaCargo) -> LuaJobStart {
+        desync.sync { state in state.start(call, for: self, kind: .sync, end: .caller) }
     }
 
     /// `sync` for the host: waits through a future (`LuaWait`), so that Ctrl-C can stop the wait
     /// (a job not started yet is then cancelled).
-    func interruptibleSync(_ call: LuaCargo) throws(LuaError) -> Result<LuaCargo, LuaJobError> {
-        let future = desync.future(as: .sync) { state in state.run(call, for: self) }
+    func interruptibleSync(_ call: LuaCargo) throws(LuaError) -> Result<LuaCargo, any Error> {
+        let future = submitFuture(call, kind: .sync).future
         do {
             _ = try LuaWait(runtime: runtime, isHost: true).wait(
                 for: future, until: nil, stuck: "cannot sync with desync.object: \(name)")
@@ -48,13 +50,14 @@ final class LuaObject: LuaSharedObject {
         }
         // Checked even when the job finished: it may have finished early because of Ctrl-C.
         if runtime.takeInterrupt() { throw .interrupted }
-        return try! future.wait()
+        return future.outcome!
     }
 
-    func trySync(_ call: LuaCargo) -> Result<LuaCargo, LuaJobError>? {
+    /// Runs `call` at once if the object is idle; nil when it is busy.
+    func trySync(_ call: LuaCargo) -> LuaJobStart? {
         // Inside its own job the object is busy by definition; the core would stop the program.
         if isRunningHere { return nil }
-        return desync.trySync { state in state.run(call, for: self) }
+        return desync.trySync { state in state.start(call, for: self, kind: .sync, end: .caller) }
     }
 
     func async(_ call: LuaCargo) {
@@ -63,23 +66,47 @@ final class LuaObject: LuaSharedObject {
 
     /// Runs an `async` job: nobody waits for its outcome, so a failure is reported (on_error).
     func runAsync(_ call: LuaCargo, in state: ObjectState) {
-        if case .failure(let error) = state.run(call, for: self) {
-            runtime.errors.report(error, on: self)
-        }
+        _ = state.start(call, for: self, kind: .async, end: .report)
     }
 
-    func future(_ call: LuaCargo) -> LuaFuture {
-        let future = desync.future { state throws -> LuaCargo in try state.run(call, for: self).get() }
-        return LuaFuture(future, object: self)
+    func future(_ call: LuaCargo, kind: JobKind = .future) -> LuaFuture {
+        let (future, control) = submitFuture(call, kind: kind)
+        return LuaFuture(future, object: self, control: control)
+    }
+
+    /// A job nobody waits for any more (a `try_sync` that suspended): its failure is reported
+    /// when it ends, like an `async` job's.
+    func reportFailure(of future: DesyncFuture<LuaCargo>) {
+        let reported = future.onDone { [self] in
+            if case .failure(let error as LuaJobError) = future.outcome { runtime.errors.report(error, on: self) }
+        }
+        if !reported, case .failure(let error as LuaJobError) = future.outcome { runtime.errors.report(error, on: self) }
+    }
+
+    private func submitFuture(_ call: LuaCargo, kind: JobKind) -> (future: DesyncFuture<LuaCargo>, control: LuaJobControl) {
+        let future: DesyncFuture<LuaCargo> = desync.makeFuture()
+        let control = LuaJobControl()
+        desync.submit(kind, completing: future) { state in
+            _ = state.start(call, for: self, kind: kind, end: .future(future, control))
+        }
+        return (future, control)
     }
 
     /// Runs `call` with the results of `first` once it is done; a failed `first` fails this one
     /// with the same error, without calling the function.
     func after(_ first: LuaFuture, _ call: LuaCargo) -> LuaFuture {
-        let future = desync.after(first.future) { state, outcome throws -> LuaCargo in
-            let results = try outcome.get()
-            return try state.run(call, extra: results, for: self).get()
+        let future: DesyncFuture<LuaCargo> = desync.makeFuture()
+        let control = LuaJobControl()
+        let firstFuture = first.future
+        desync.submit(.after, completing: future, after: firstFuture) { state in
+            switch firstFuture.outcome! {
+            case .success(let results):
+                _ = state.start(call, extra: results, for: self, kind: .after, end: .future(future, control))
+            case .failure(let error):
+                self.desync.jobFinishing()
+                future.complete(.failure(error))
+            }
         }
-        return LuaFuture(future, object: self)
+        return LuaFuture(future, object: self, control: control)
     }
 }

@@ -14,6 +14,9 @@ final class LuaStateContext {
     let isHost: Bool
     /// A number unique within the runtime, naming this state as the owner of an `on_error` handler.
     let id: Int
+    /// The job whose coroutine runs in this state now, if any (one at a time: an object runs one
+    /// job at a time, and its state belongs to it).
+    var runningJob: RunningLuaJob?
     /// Functions this state sent lately, for transfer.
     let recentFunctionCodes = RecentFunctionCodes()
     /// The `desync.stream.from(fn)` generators of this state.

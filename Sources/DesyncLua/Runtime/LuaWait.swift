@@ -85,8 +85,10 @@ final class RuntimeWork: WaitDriver {
         let scheduler = runtime.scheduler
         guard !scheduler.runsQueuedWork else { return .sleep }
         if runtime.refillHostGeneratorsIfWanted() || runtime.runQueuedWorkHere() { return .ran }
-        // A pool thread still finishing its turn after `set_max_threads(0)` may yet feed it.
-        return scheduler.stats.threadsAlive == 0 ? .stuck : .poll
+        // A pool thread still finishing its turn after `set_max_threads(0)` may yet feed it, and
+        // a timer may yet resume a suspended job.
+        let stats = scheduler.stats
+        return stats.threadsAlive == 0 && stats.timersPending == 0 ? .stuck : .poll
     }
 }
 

@@ -1,4 +1,5 @@
 import CLua
+import Desync
 
 /// `s:send`, `s:receive`, ... : the methods of `desync.stream`.
 enum StreamMethods {
@@ -29,8 +30,26 @@ enum StreamMethods {
             throw LuaError(message: "cannot send on a desync.stream made by desync.stream.from(fn) (its function fills it)")
         }
         let item = try call.capture(from: 2, count: 1)
+        if let job = call.suspendableJob {
+            return try send(item, to: stream, suspending: job, call)
+        }
         try StreamWait(runtime: try call.context.runtime, isHost: try call.context.isHost).send(item, to: stream)
         return 0
+    }
+
+    /// `send` from a job: while the stream is full the job suspends, holding no thread.
+    private static func send(_ item: LuaCargo, to stream: LuaStream, suspending job: RunningLuaJob, _ call: LuaCall) throws -> Int32 {
+        let sent: Bool
+        do {
+            sent = try stream.channel.trySend(item)
+        } catch {
+            throw LuaError(message: "cannot send on a closed desync.stream")
+        }
+        if sent { return 0 }
+        return try call.suspend(job, until: ChannelWritable(stream.channel)) { call in
+            guard let job = call.suspendableJob else { throw LuaError(message: "desync: a suspended send lost its job") }
+            return try send(item, to: stream, suspending: job, call)
+        }
     }
 
     /// `s:receive([seconds])`: the next value; nil once closed and drained; nil, "timeout".
@@ -53,8 +72,32 @@ enum StreamMethods {
                 generator.readFromElsewhere()
             }
         }
+        if let job = call.suspendableJob {
+            return try receive(from: stream, until: LuaWait.deadline(after: timeout), suspending: job, call)
+        }
         let wait = StreamWait(runtime: context.runtime, isHost: context.isHost)
-        switch try wait.receive(from: stream, timeout: timeout) {
+        return try returnReceived(try wait.receive(from: stream, timeout: timeout), call)
+    }
+
+    /// `receive` from a job: while the stream is empty the job suspends, holding no thread.
+    private static func receive(
+        from stream: LuaStream, until deadline: ContinuousClock.Instant?, suspending job: RunningLuaJob, _ call: LuaCall
+    ) throws -> Int32 {
+        let now = stream.take()
+        if case .timeout = now {} else { return try returnReceived(now, call) }
+        if let deadline, ContinuousClock.now >= deadline { return try returnReceived(now, call) }
+        var gate: any Waitable = ChannelReadable(stream.channel)
+        if let deadline {
+            gate = FirstOf([gate, DesyncTimer(deadline: deadline, queue: try call.context.runtime.scheduler.timers)])
+        }
+        return try call.suspend(job, until: gate) { call in
+            guard let job = call.suspendableJob else { throw LuaError(message: "desync: a suspended receive lost its job") }
+            return try receive(from: stream, until: deadline, suspending: job, call)
+        }
+    }
+
+    private static func returnReceived(_ received: DesyncChannel<LuaCargo>.ReceiveResult, _ call: LuaCall) throws -> Int32 {
+        switch received {
         case .item(let item):
             return try call.returnValues(item)
         case .closed:

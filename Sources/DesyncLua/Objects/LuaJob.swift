@@ -1,0 +1,102 @@
+import CLua
+import Desync
+import NIOConcurrencyHelpers
+
+/// Where a Lua job's outcome goes once the job ends: in its first slice, or in a later one after
+/// it suspended.
+enum LuaJobEnd {
+    /// `async`: nobody waits for it; a failure is reported (`on_error`, or stderr).
+    case report
+    /// `future`, `after`, a host's `sync`: the job's future, which the job completes.
+    case future(DesyncFuture<LuaCargo>, LuaJobControl)
+    /// A `sync` run where it was called: the caller takes the first slice's outcome; if the job
+    /// suspends, a future made then carries the rest (`LuaJobStart.suspended`).
+    case caller
+}
+
+/// What starting a job on an object's state gave.
+enum LuaJobStart {
+    case finished(Result<LuaCargo, LuaJobError>)
+    /// The job suspended and ends later: for `LuaJobEnd.caller`, through this future.
+    case suspended(DesyncFuture<LuaCargo>?)
+}
+
+/// What a job's future can do to the job: cancel it while it is suspended. A job that runs Lua
+/// code cannot be stopped (Lua has no safe way to); a suspended one is resumed, and its pending
+/// wait raises "cancelled" inside it, so its `pcall` handlers and `<close>` variables run.
+final class LuaJobControl: Sendable {
+    /// Opened by a cancel: a suspended job's gate includes it, so the job resumes at once.
+    let cancelRequest = SyncCompletion()
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var suspended = false
+        var cancelled = false
+    }
+
+    /// Asks a suspended job to stop; false when it is not suspended now (running Lua code, or over).
+    func cancelIfSuspended() -> Bool {
+        let cancels = state.withLockedValue { state in
+            guard state.suspended, !state.cancelled else { return false }
+            state.cancelled = true
+            return true
+        }
+        if cancels { cancelRequest.open() }
+        return cancels
+    }
+
+    var isCancelled: Bool { state.withLockedValue { $0.cancelled } }
+
+    func setSuspended(_ suspended: Bool) {
+        state.withLockedValue { $0.suspended = suspended }
+    }
+}
+
+/// A wait that a job's code asked for by suspending: what it waits for, and what the waiting call
+/// returns once the job resumes.
+struct LuaSuspension: @unchecked Sendable {
+    // @unchecked: made by the slice that suspends and used by the next slice of the same job;
+    // the object's queue runs them one after the other, ordered by its lock.
+    let gate: any Waitable
+    /// Pushes what the suspended call returns, throws its error, or suspends again.
+    let resume: (LuaCall) throws -> Int32
+    /// The object whose job this one waits for (an edge of the wait-for graph, left on resume).
+    let waitsFor: LuaObject?
+}
+
+/// The job running in a state now, as the functions it calls see it: whether they may suspend it,
+/// and where they leave the wait they suspend on.
+final class RunningLuaJob {
+    /// The job's coroutine: only calls made directly in it may suspend the job (a wait inside a
+    /// coroutine the job made blocks the thread, as Lua code outside desync expects).
+    let coroutine: OpaquePointer
+    let control: LuaJobControl?
+    /// Set by the function that suspends the job, taken when the slice returns.
+    var suspension: LuaSuspension?
+    /// Set when the job resumes: what the suspended call returns.
+    var resumeAction: ((LuaCall) throws -> Int32)?
+
+    init(coroutine: OpaquePointer, control: LuaJobControl?) {
+        self.coroutine = coroutine
+        self.control = control
+    }
+}
+
+/// A job that suspended: everything its next slice needs. Touched only by the slices of its job,
+/// which run as jobs of its object, one at a time.
+final class SuspendedLuaJob: @unchecked Sendable {
+    let object: LuaObject
+    let running: RunningLuaJob
+    /// The coroutine's reference in the object state's registry.
+    let coroutineRef: Int32
+    let end: LuaJobEnd
+    let kind: JobKind
+
+    init(object: LuaObject, running: RunningLuaJob, coroutineRef: Int32, end: LuaJobEnd, kind: JobKind) {
+        self.object = object
+        self.running = running
+        self.coroutineRef = coroutineRef
+        self.end = end
+        self.kind = kind
+    }
+}
