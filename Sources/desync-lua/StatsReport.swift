@@ -14,6 +14,7 @@ enum StatsReport {
         return """
             threads: \(stats.threadsAlive) alive, \(stats.threadsBusy) busy, \(stats.threadsIdle) idle, at most \(scheduler.maxThreads)
             ready queues: \(stats.readyQueues)
+            suspended jobs: \(stats.suspendedJobs) (waiting without a thread), timers pending: \(stats.timersPending)
             jobs run: \(stats.jobsRun) (\(stats.jobsRunByCallers) by waiting callers)
             jobs run by kind: \(byKind)
             objects with queued work: \(busyObjects.count) (\(queuedJobs) jobs queued)

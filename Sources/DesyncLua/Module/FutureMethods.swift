@@ -13,7 +13,7 @@ enum FutureMethods {
     static let tostring: desync_swift_function = { L in
         LuaCall.run(L, "tostring") { call in
             let future = try call.shared(1, as: LuaFuture.self)
-            lua_pushstring(L, "desync.future: \(future.object.name) (\(future.status))")
+            lua_pushstring(L, "desync.future: \(future.label) (\(future.status))")
             return 1
         }
     }
@@ -39,39 +39,41 @@ enum FutureMethods {
     /// Waits for the outcome, at most the optional timeout in argument 2, and hands it (nil on
     /// timeout) to `deliver`. Inside a job the job suspends meanwhile (see `LuaCall.await`).
     private static func awaitOutcome(
-        _ call: LuaCall, deliver: @escaping (LuaCall, Result<LuaCargo, any Error>?) throws -> Int32
+        _ call: LuaCall, deliver: @escaping (LuaCall, LuaFuture, Result<LuaCargo, any Error>?) throws -> Int32
     ) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
         let timeout = try call.optionalNumber(2)
         if let timeout, !(timeout >= 0) {
             throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
         }
-        if !future.isDone, future.object.isRunningHere {
-            throw LuaError(message: "cannot wait for a future of desync.object: \(future.object.name) from inside one of its own jobs (it would wait for itself forever)")
+        if !future.isDone, let object = future.object, object.isRunningHere {
+            throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
         }
-        return try call.await(
-            future.future, of: future.object, timeout: timeout,
-            describe: "cannot wait for a future of desync.object: \(future.object.name)"
-        ) { call, outcome in
+        let describe = future.object.map { "cannot wait for a future of desync.object: \($0.name)" } ?? "cannot wait for desync.\(future.label)"
+        return try call.await(future.future, of: future.object, timeout: timeout, describe: describe) { call, outcome in
             if outcome != nil { future.markObserved() }
-            return try deliver(call, outcome)
+            return try deliver(call, future, outcome)
         }
     }
 
     static func wait(_ call: LuaCall) throws -> Int32 {
-        try awaitOutcome(call) { call, outcome in
-            guard let outcome else {
+        try awaitOutcome(call) { call, future, outcome in
+            switch outcome {
+            case nil:
                 lua_settop(call.L, 0)
                 lua_pushnil(call.L)
                 lua_pushstring(call.L, "timeout")
                 return 2
+            case .success(let results)?:
+                return try call.returnResults(of: future, results)
+            case .failure?:
+                return try call.returnFutureOutcome(outcome!)
             }
-            return try call.returnFutureOutcome(outcome)
         }
     }
 
     static func result(_ call: LuaCall) throws -> Int32 {
-        try awaitOutcome(call) { call, outcome in
+        try awaitOutcome(call) { call, future, outcome in
             guard let outcome else {
                 lua_settop(call.L, 0)
                 lua_pushboolean(call.L, 0)
@@ -80,7 +82,7 @@ enum FutureMethods {
             }
             switch outcome {
             case .success(let results):
-                let count = try call.returnValues(results)
+                let count = try call.returnResults(of: future, results)
                 lua_pushboolean(call.L, 1)
                 desync_insert(call.L, 1)
                 return count + 1

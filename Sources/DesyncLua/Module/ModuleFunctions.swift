@@ -160,6 +160,8 @@ enum SchedulerFunctions {
         set("threads_busy", stats.threadsBusy)
         set("threads_idle", stats.threadsIdle)
         set("ready_queues", stats.readyQueues)
+        set("suspended_jobs", stats.suspendedJobs)
+        set("timers_pending", stats.timersPending)
         set("jobs_run", stats.jobsRun)
         set("objects", objects.count)
         let queues = objects.map { ($0.name, $0.pending) }.filter { $0.1 > 0 }

@@ -60,17 +60,21 @@ extension JobRunner {
 
     /// Pushes `fn, data, args..., extra...` onto a job's fresh coroutine; returns the number of
     /// arguments.
-    static func push(_ call: LuaCargo, extra: LuaCargo?, dataRef: Int32, onto coroutine: OpaquePointer) -> Result<Int32, LuaJobError> {
+    static func push(_ call: LuaCargo, extra: LuaCargo?, dataRef: Int32?, onto coroutine: OpaquePointer) -> Result<Int32, LuaJobError> {
         let needed = Int32(call.count + (extra?.count ?? 0) + 8)
         guard lua_checkstack(coroutine, needed) != 0 else {
             return .failure(failure(in: coroutine, "too many arguments for a desync job"))
         }
-        let pushed = call.push(onto: coroutine)
-        lua_rawgeti(coroutine, DESYNC_LUA_REGISTRYINDEX, lua_Integer(dataRef))
-        // The data goes right after the function.
-        lua_rotate(coroutine, 2, 1)
+        var pushed = call.push(onto: coroutine)
+        if let dataRef {
+            lua_rawgeti(coroutine, DESYNC_LUA_REGISTRYINDEX, lua_Integer(dataRef))
+            // The data goes right after the function.
+            lua_rotate(coroutine, 2, 1)
+            pushed += 1
+        }
         let extraCount = extra?.push(onto: coroutine) ?? 0
-        return .success(pushed + extraCount)
+        // The function is not an argument.
+        return .success(pushed - 1 + extraCount)
     }
 
     /// Resumes the job's coroutine with the `arguments` on top of its stack (its function and
@@ -96,24 +100,29 @@ extension JobRunner {
             let message = "attempt to yield from a desync job (coroutine.yield at the job's top level: only desync's waits suspend a job; yield inside a coroutine of your own)"
             return .finished(.failure(failure(in: L, message)), reusable: false)
         default:
-            return .finished(.failure(error(of: coroutine, from: L)), reusable: false)
+            return .finished(.failure(error(of: coroutine, from: L, status: status)), reusable: false)
         }
     }
 
     /// The error a job's coroutine failed with, with its traceback when it is a string (as `lua`
-    /// shows it); the coroutine's `<close>` variables are closed after the traceback is taken.
-    private static func error(of coroutine: OpaquePointer, from L: OpaquePointer) -> LuaJobError {
+    /// shows it: not for "not enough memory", where Lua calls no message handler); the
+    /// coroutine's `<close>` variables are closed after the traceback is taken.
+    private static func error(of coroutine: OpaquePointer, from L: OpaquePointer, status: Int32) -> LuaJobError {
         let base = lua_gettop(L)
         defer { lua_settop(L, base) }
         guard lua_checkstack(L, 4) != 0 else { return failure(in: coroutine, "a desync job failed (no stack left to report it)") }
-        desync_pushcoroutinetraceback(L)
-        lua_pushthread(coroutine)
-        lua_rotate(coroutine, -2, 1)
-        lua_xmove(coroutine, L, 2)
-        // Plain `lua_pcall`, where no allocation fails: `desync_pcall` would also collect the
-        // garbage of a job that ran out of memory, while the coroutine still holds it
-        // (`desync_resetthread` collects once it is cleared).
-        _ = lua_pcallk(L, 2, 1, 0, 0, nil)
+        if status == LUA_ERRMEM {
+            lua_xmove(coroutine, L, 1)
+        } else {
+            desync_pushcoroutinetraceback(L)
+            lua_pushthread(coroutine)
+            lua_rotate(coroutine, -2, 1)
+            lua_xmove(coroutine, L, 2)
+            // Plain `lua_pcall`, where no allocation fails: `desync_pcall` would also collect the
+            // garbage of a job that ran out of memory, while the coroutine still holds it
+            // (`desync_resetthread` collects once it is cleared).
+            _ = lua_pcallk(L, 2, 1, 0, 0, nil)
+        }
         // Its status cannot tell a failing `__close` from none (see the shim): the job's own
         // error stands.
         _ = desync_resetthread(coroutine, L)

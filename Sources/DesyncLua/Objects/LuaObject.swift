@@ -13,14 +13,15 @@ final class LuaObject: LuaSharedObject {
     let presence: LiveObject
 
     /// An object holding `value`, whose Lua state may hold at most `memoryLimit` bytes while its
-    /// code runs (nil: no limit).
-    init(value: LuaCargo, name: String?, memoryLimit: Int? = nil, runtime: RuntimeCore) {
+    /// code runs (nil: no limit). `passesData`: jobs get the value as their first argument
+    /// (`desync.spawn`'s object has none).
+    init(value: LuaCargo, name: String?, memoryLimit: Int? = nil, passesData: Bool = true, runtime: RuntimeCore) {
         let number = runtime.nextObjectID()
         self.name = name ?? "#\(number)"
         self.runtime = runtime
         let memory = LuaMemoryAccount(limit: memoryLimit)
         desync = Desync(
-            ObjectState(initialValue: value, runtime: runtime, memory: memory), label: self.name,
+            ObjectState(initialValue: value, runtime: runtime, memory: memory, passesData: passesData), label: self.name,
             scheduler: runtime.scheduler)
         presence = LiveObject(desync: desync, name: self.name, memory: memory)
     }

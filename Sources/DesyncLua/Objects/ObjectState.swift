@@ -19,7 +19,11 @@ final class ObjectState {
     /// function returned runs another one, so most jobs make none.
     private var idleCoroutine: (thread: OpaquePointer, ref: Int32)?
 
-    init(initialValue: LuaCargo, runtime: RuntimeCore, memory: LuaMemoryAccount) {
+    /// Jobs get the data as their first argument (not `desync.spawn`'s).
+    private let passesData: Bool
+
+    init(initialValue: LuaCargo, runtime: RuntimeCore, memory: LuaMemoryAccount, passesData: Bool = true) {
+        self.passesData = passesData
         self.initialValue = initialValue
         self.runtime = runtime
         self.memory = memory
@@ -47,7 +51,7 @@ final class ObjectState {
         let control: LuaJobControl?
         if case .future(_, let futureControl) = end { control = futureControl } else { control = nil }
         let running = RunningLuaJob(coroutine: coroutine, control: control)
-        let pushed = JobRunner.push(call, extra: extra, dataRef: dataRef, onto: coroutine)
+        let pushed = JobRunner.push(call, extra: extra, dataRef: passesData ? dataRef : nil, onto: coroutine)
         let slice: JobRunner.Slice
         switch pushed {
         case .success(let count): slice = runSlice(running, in: L, arguments: count)
