@@ -177,4 +177,19 @@ assert(not pcall(desync.spawn, 42))
 local huge = {}
 for k = 1, 5000 do huge[k] = desync.timer(0) end
 assert(#desync.all(huge):wait() == 0, "timers have no results")
+-- The trace shows each slice of a suspended job, and its wait on a row of its own.
+desync.trace.start()
+local sliced = desync.new({}, { name = "sliced" })
+sliced:sync(function() desync.sleep(0.03) end)
+local picture = desync.trace.timeline(40)
+local events = desync.trace.stop()
+local slices, resumed = 0, 0
+for _, e in ipairs(events) do
+    if e.object == "sliced" then
+        slices = slices + 1
+        if e.resumes then resumed = resumed + 1; assert(e.started - e.queued >= 0.025, "the wait is the gap") end
+    end
+end
+assert(slices == 2 and resumed == 1, slices .. " slices, " .. resumed .. " resumed")
+assert(picture:find("waiting (no thread)", 1, true) and picture:find("~", 1, true), picture)
 print("suspend ok")

@@ -11,7 +11,17 @@ public enum ChromeTraceFormat {
                 #"{"name":"thread_name","ph":"M","pid":1,"tid":\#(thread),"args":{"name":"# +
                 quoted("thread \(thread)" + (pool ? " (pool)" : " (caller)")) + "}}")
         }
+        if events.contains(where: \.resumes) {
+            entries.append(#"{"name":"thread_name","ph":"M","pid":1,"tid":0,"args":{"name":"waiting (no thread)"}}"#)
+        }
         for event in events {
+            if event.resumes, event.started > event.queued {
+                // The wait before a resumed slice: the job held its object, and no thread.
+                entries.append(
+                    #"{"name":"# + quoted(event.object + " (waiting)") + #","cat":"waiting","ph":"X","ts":"#
+                    + microseconds(event.queued) + #","dur":"# + microseconds(event.started - event.queued)
+                    + #","pid":1,"tid":0}"#)
+            }
             let start = microseconds(event.started)
             let duration = microseconds(event.finished - event.started)
             let waited = microseconds(event.started - min(event.queued, event.started))
@@ -19,7 +29,7 @@ public enum ChromeTraceFormat {
                 #"{"name":"# + quoted(event.object) + #","cat":"# + quoted(event.kind.name)
                 + #","ph":"X","ts":\#(start),"dur":\#(duration),"pid":1,"tid":\#(event.thread)"#
                 + #","args":{"kind":"# + quoted(event.kind.name) + #","queued_us":\#(waited)"#
-                + #","pool_thread":\#(event.onPoolThread)}}"#)
+                + #","pool_thread":\#(event.onPoolThread),"resumes":\#(event.resumes)}}"#)
         }
         return "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n" + entries.joined(separator: ",\n") + "\n]}\n"
     }

@@ -27,7 +27,11 @@ public enum TraceTimeline {
         }
 
         let threads = Dictionary(grouping: events, by: \.thread).sorted { $0.key < $1.key }
-        let labelWidth = threads.map { rowLabel(thread: $0.key, events: $0.value).count }.max() ?? 0
+        let waiting = waitingRow(events, begin: begin, span: span, width: width)
+        let waitingLabel = "waiting (no thread)"
+        let labelWidth = max(
+            threads.map { rowLabel(thread: $0.key, events: $0.value).count }.max() ?? 0,
+            waiting == nil ? 0 : waitingLabel.count)
         var lines: [String] = []
         for (thread, threadEvents) in threads {
             var occupancy = Array(repeating: [Character: Double](), count: width)
@@ -54,10 +58,34 @@ public enum TraceTimeline {
             lines.append(label + String(repeating: " ", count: labelWidth - label.count)
                 + "  |" + row + "| idle \(idle)%")
         }
+        if let waiting {
+            lines.append(waitingLabel + String(repeating: " ", count: labelWidth - waitingLabel.count) + "  |" + waiting + "|")
+            legend.append((Self.waitingSymbol, "a job waiting: it holds its object, no thread"))
+        }
         lines.append(legend.map { "\($0.0) = \($0.1)" }.joined(separator: "   "))
         let milliseconds = Double(end - begin) / 1e6
         lines.append("time across: \(formatted(milliseconds)) ms")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Marks the time a suspended job waited before a slice that resumed it.
+    static let waitingSymbol: Character = "~"
+
+    /// A row with `~` wherever some job was suspended; nil when none was.
+    private static func waitingRow(_ events: [TraceEvent], begin: UInt64, span: Double, width: Int) -> String? {
+        let waits = events.filter { $0.resumes && $0.started > $0.queued }
+        guard !waits.isEmpty else { return nil }
+        var row = Array(repeating: Character("."), count: width)
+        for event in waits {
+            let from = Double(event.queued > begin ? event.queued - begin : 0) / span * Double(width)
+            let to = Double(event.started - begin) / span * Double(width)
+            var cell = min(Int(from), width - 1)
+            repeat {
+                row[cell] = waitingSymbol
+                cell += 1
+            } while Double(cell) < to && cell < width
+        }
+        return String(row)
     }
 
     private static func rowLabel(thread: Int, events: [TraceEvent]) -> String {

@@ -21,7 +21,7 @@ enum TraceFunctions {
         return 0
     }
 
-    /// The events as a list of tables: `{ object, kind, queued, started, finished, thread, pool }`
+    /// The events as a list of tables: `{ object, kind, queued, started, finished, thread, pool, resumes }`
     /// with times in seconds since the trace started.
     static func stop(_ call: LuaCall) throws -> Int32 {
         let events = try call.context.runtime.trace.stop()
@@ -42,6 +42,8 @@ enum TraceFunctions {
             set("finished") { lua_pushnumber(L, Double(event.finished) / 1e9) }
             set("thread") { lua_pushinteger(L, lua_Integer(event.thread)) }
             set("pool") { lua_pushboolean(L, event.onPoolThread ? 1 : 0) }
+            // A slice of a job that suspended: `queued` is when its wait began.
+            set("resumes") { lua_pushboolean(L, event.resumes ? 1 : 0) }
             lua_rawseti(L, -2, lua_Integer(index + 1))
         }
         return 1
