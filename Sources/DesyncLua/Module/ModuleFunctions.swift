@@ -13,7 +13,7 @@ enum ModuleFunctions {
         ("sleep", { L in LuaCall.run(L, "sleep", sleep) }),
         ("on_error", { L in LuaCall.run(L, "on_error", onError) }),
         ("clock", { L in LuaCall.run(L, "clock", clock) }),
-    ]
+    ] + FutureCallbacks.functions
 
     /// Seconds on a monotonic clock, as a float: wall time for measuring jobs, which `os.clock`
     /// (CPU time of the whole process) is not.
