@@ -63,6 +63,9 @@ let package = Package(
         // Lua test scripts live in Tests/lua; the tests find them through #filePath.
         .testTarget(name: "DesyncLuaTests", dependencies: ["DesyncLua", "CLua"]),
         .testTarget(name: "DesyncLuaHostTests", dependencies: ["desync-lua"]),
+        // Runs lua5.4 and a C program with the libdesync.so of the same build (no dependency:
+        // linking the module's target would link it without Lua).
+        .testTarget(name: "DesyncModuleTests"),
     ],
     swiftLanguageModes: [.v6]
 )

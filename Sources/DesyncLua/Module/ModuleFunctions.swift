@@ -46,6 +46,8 @@ enum ModuleFunctions {
         }
         let value = try call.capture(from: 1, count: 1, naming: "value")
         let context = try call.context
+        // The host's package.path/cpath as they are now, not as they were when desync started.
+        if context.isHost { context.runtime.packagePaths = StatePreparation.packagePaths(of: L) }
         let object = LuaObject(
             value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime)
         context.runtime.register(object)
