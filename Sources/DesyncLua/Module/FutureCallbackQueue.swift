@@ -18,6 +18,9 @@ final class FutureCallbackQueue: Sendable {
     }
 
     private struct State {
+        /// Registered, future not yet seen finished; by registration number.
+        var waiting: [Int: Ready] = [:]
+        var nextNumber = 0
         var ready: [Ready] = []
         /// -1 until `desync.poll_fd()` asks for it.
         var eventFD: Int32 = -1
@@ -32,17 +35,34 @@ final class FutureCallbackQueue: Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    /// Called on the thread that finished the future.
-    func enqueue(_ ready: Ready) {
+    /// Registers `ready`'s callback: it becomes ready when `finished(number)` is called (by the
+    /// future, on the thread that finished it), or when `takeAll` sees its future done first.
+    /// A future wakes its callbacks just after it publishes its outcome, so `f:wait()` may
+    /// return before that: `poll` right after must still run the callback.
+    func register(_ ready: Ready) -> Int {
         state.withLockedValue { state in
+            state.nextNumber += 1
+            state.waiting[state.nextNumber] = ready
+            return state.nextNumber
+        }
+    }
+
+    func finished(_ number: Int) {
+        state.withLockedValue { state in
+            guard let ready = state.waiting.removeValue(forKey: number) else { return }
             state.ready.append(ready)
             if state.eventFD >= 0 { Self.signal(state.eventFD) }
         }
     }
 
-    /// Everything waiting, oldest first; the eventfd stops being readable.
+    /// Everything ready, oldest first; the eventfd stops being readable.
     func takeAll() -> [Ready] {
         state.withLockedValue { state in
+            let done = state.waiting.filter { $0.value.future.isDone }.sorted { $0.key < $1.key }
+            for (number, ready) in done {
+                state.waiting.removeValue(forKey: number)
+                state.ready.append(ready)
+            }
             let taken = state.ready
             state.ready.removeAll()
             if state.eventFD >= 0 { Self.drain(state.eventFD) }
@@ -59,8 +79,6 @@ final class FutureCallbackQueue: Sendable {
             if state.eventFD >= 0 { Self.signal(state.eventFD) }
         }
     }
-
-    var isEmpty: Bool { state.withLockedValue { $0.ready.isEmpty } }
 
     /// The eventfd, made on first use; nil with errno's message if the system refuses one.
     func eventFD() -> Result<Int32, LuaError> {

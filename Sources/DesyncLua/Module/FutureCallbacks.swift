@@ -35,7 +35,8 @@ enum FutureCallbacks {
         let reference = luaL_ref(L, -2)
         lua_settop(L, 1)
         let ready = FutureCallbackQueue.Ready(reference: reference, future: future)
-        if !future.future.onDone({ queue.enqueue(ready) }) { queue.enqueue(ready) }
+        let number = queue.register(ready)
+        if !future.future.onDone({ queue.finished(number) }) { queue.finished(number) }
         return 1
     }
 
