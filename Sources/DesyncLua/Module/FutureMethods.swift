@@ -8,7 +8,7 @@ enum FutureMethods {
         ("result", { L in LuaCall.run(L, "result", method: true, result) }),
         ("status", { L in LuaCall.run(L, "status", method: true, status) }),
         ("cancel", { L in LuaCall.run(L, "cancel", method: true, cancel) }),
-    ]
+    ] + FutureCallbacks.methods
 
     static let tostring: desync_swift_function = { L in
         LuaCall.run(L, "tostring") { call in

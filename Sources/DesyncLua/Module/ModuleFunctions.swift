@@ -13,7 +13,7 @@ enum ModuleFunctions {
         ("sleep", { L in LuaCall.run(L, "sleep", sleep) }),
         ("on_error", { L in LuaCall.run(L, "on_error", onError) }),
         ("clock", { L in LuaCall.run(L, "clock", clock) }),
-    ]
+    ] + FutureCallbacks.functions
 
     /// Seconds on a monotonic clock, as a float: wall time for measuring jobs, which `os.clock`
     /// (CPU time of the whole process) is not.
@@ -46,6 +46,8 @@ enum ModuleFunctions {
         }
         let value = try call.capture(from: 1, count: 1, naming: "value")
         let context = try call.context
+        // The host's package.path/cpath as they are now, not as they were when desync started.
+        if context.isHost { context.runtime.packagePaths = StatePreparation.packagePaths(of: L) }
         let object = LuaObject(
             value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime)
         context.runtime.register(object)

@@ -32,6 +32,8 @@ public final class LuaRuntime {
 
     /// Set by `closeHostState`: `hostState` is gone.
     private var hostStateClosed = false
+    /// False for a state someone else made and closes (`require "desync"` from stock Lua).
+    private let ownsHostState: Bool
 
     /// A runtime whose objects run on `scheduler`.
     public init(scheduler: Scheduler = .shared) {
@@ -39,9 +41,22 @@ public final class LuaRuntime {
             fatalError("desync: cannot create a Lua state")
         }
         hostState = state
+        ownsHostState = true
         core = RuntimeCore(scheduler: scheduler)
         hostContext = LuaStateContext.attach(to: state, runtime: core, object: nil, isHost: true)
         DesyncModule.install(in: state)
+        refreshPackagePaths()
+        core.hostStateAddress.store(UInt(bitPattern: Int(bitPattern: state)), ordering: .relaxed)
+    }
+
+    /// A runtime whose host state is `state` (a main thread), made and closed by the program that
+    /// loaded desync.so: ``closeHostState()`` leaves it open. The module is installed by the
+    /// caller (`LuaModuleHost`), in the state `require` runs in.
+    init(adopting state: OpaquePointer, scheduler: Scheduler = .shared) {
+        hostState = state
+        ownsHostState = false
+        core = RuntimeCore(scheduler: scheduler)
+        hostContext = LuaStateContext.attach(to: state, runtime: core, object: nil, isHost: true)
         refreshPackagePaths()
         core.hostStateAddress.store(UInt(bitPattern: Int(bitPattern: state)), ordering: .relaxed)
     }
@@ -58,7 +73,12 @@ public final class LuaRuntime {
         guard !hostStateClosed else { return }
         hostStateClosed = true
         core.hostStateAddress.store(0, ordering: .relaxed)
-        StatePreparation.close(hostState)
+        if ownsHostState {
+            StatePreparation.close(hostState)
+        } else {
+            // The state's owner closes it; desync calls made from it from now on fail cleanly.
+            LuaStateContext.detach(from: hostState)
+        }
         hostContext.generators.closeAll()
         core.errors.ownerClosed(hostContext.id)
     }

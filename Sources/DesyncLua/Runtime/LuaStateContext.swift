@@ -24,6 +24,8 @@ final class LuaStateContext {
     /// Raised when one of them has room and receivers elsewhere. The host's wakes the host's
     /// thread, which may be asleep in a wait: it fills the streams before it sleeps again.
     let generatorDemand: GeneratorDemand
+    /// `f:on_done` callbacks waiting for this state's `desync.poll()`; made on first use.
+    lazy var futureCallbacks = FutureCallbackQueue()
 
     private init(runtime: RuntimeCore, object: LuaObject?, isHost: Bool) {
         self.runtime = runtime
