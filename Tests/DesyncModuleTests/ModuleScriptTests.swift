@@ -94,7 +94,8 @@ struct ModuleScriptTests {
         let outcome = try ModuleProcess.run("/usr/bin/lua5.3", ["-e", "require 'desync'"])
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("error loading module 'desync'"), "\(outcome.stderr)")
-        // The dynamic linker refuses the module before luaopen_desync runs: a 5.4-only symbol.
-        #expect(outcome.stderr.contains("lua_newuserdatauv"), "\(outcome.stderr)")
+        // The dynamic linker refuses the module before luaopen_desync runs, naming the first
+        // 5.4-only function it looks up (which one depends on the build's symbol order).
+        #expect(outcome.stderr.contains("undefined symbol: lua_"), "\(outcome.stderr)")
     }
 }
