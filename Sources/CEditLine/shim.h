@@ -10,6 +10,9 @@
 /// libedit takes it when it initializes, so call this before the first libedit call.
 static inline void desync_edit_set_getc(int (*getc)(FILE *)) { rl_getc_function = getc; }
 
+/// Makes libedit draw on `stream` (a mutable C global too). Before libedit's first use.
+static inline void desync_edit_set_outstream(FILE *stream) { rl_outstream = stream; }
+
 /// Decodes the first `count` bytes of a key as one character of the locale, as libedit's own key
 /// reader does. Returns 1 with `*character` set, -2 when more bytes are needed, -1 when invalid.
 static inline int desync_edit_decode(const char *bytes, size_t count, int *character) {

@@ -118,7 +118,14 @@ struct Host {
         }
         // Async errors that arrive while the prompt waits are printed above it.
         runtime.asyncErrorPrinter = { PromptReports.shared.print($0) }
-        defer { runtime.asyncErrorPrinter = nil }
+        // on_error handlers run while the prompt waits, as their errors arrive.
+        runtime.pendingErrorNotifier = { PromptReports.shared.wake() }
+        PromptReports.shared.setWhileWaiting { [runtime] in runtime.deliverPendingErrors() }
+        defer {
+            runtime.asyncErrorPrinter = nil
+            runtime.pendingErrorNotifier = nil
+            PromptReports.shared.setWhileWaiting(nil)
+        }
         Repl(runner: runner, runtime: runtime, input: EditLineSource(interrupts: interrupts)).run()
     }
 

@@ -138,6 +138,14 @@ public final class LuaRuntime {
         set { core.errors.linePrinter = newValue }
     }
 
+    /// Called, on the thread of the job that failed, each time an error is queued for a
+    /// `desync.on_error` handler: a REPL waiting at its prompt uses it to wake up and call
+    /// ``deliverPendingErrors()`` at once. Must be thread-safe; nil (the default) tells nobody.
+    public var pendingErrorNotifier: (@Sendable () -> Void)? {
+        get { core.errors.pendingNotifier }
+        set { core.errors.pendingNotifier = newValue }
+    }
+
     /// How many `async` jobs failed with nobody observing the error (no future, no `on_error`),
     /// and how many `on_error` handlers raised an error of their own.
     public var unobservedFailureCount: Int { core.errors.unobservedCount }
