@@ -116,6 +116,7 @@ struct Host {
             Repl(runner: runner, runtime: runtime, input: PlainLineSource()).run()
             return
         }
+        CompletionHook.shared.install(for: lua)
         // Async errors that arrive while the prompt waits are printed above it.
         runtime.asyncErrorPrinter = { PromptReports.shared.print($0) }
         // on_error handlers run while the prompt waits, as their errors arrive.
