@@ -64,7 +64,7 @@ struct Host {
         }
         if options.script == nil && !options.hasExecute && !options.showVersion {
             if StandardStreams.inputIsTerminal {
-                StandardStreams.write(HostInfo.banner + "\n")
+                StandardStreams.write(HostInfo.banner + HostInfo.replHint)
                 runRepl()
                 return .interactive
             }

@@ -4,6 +4,12 @@ import Testing
 /// The REPL at a terminal: Tab completes Lua names, results print as readable Lua.
 @Suite(.enabled(if: TerminalSession.tmuxAvailable, "needs tmux"))
 struct ReplCompletionTests {
+    @Test func theBannerNamesHelp() throws {
+        let terminal = try TerminalSession()
+        try terminal.waitForPrompt()
+        #expect(try terminal.screen().first?.hasSuffix(")  :help lists the commands") == true)
+    }
+
     @Test func tabCompletesAFieldOfATable() throws {
         let terminal = try TerminalSession()
         try terminal.waitForPrompt()
