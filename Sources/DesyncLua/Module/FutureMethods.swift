@@ -39,10 +39,7 @@ enum FutureMethods {
     /// The outcome, waiting at most the optional timeout in argument 2; nil on timeout.
     private static func outcome(_ call: LuaCall) throws -> Result<LuaCargo, any Error>? {
         let future = try call.shared(1, as: LuaFuture.self)
-        let timeout = try call.optionalNumber(2)
-        if let timeout, !(timeout >= 0) {
-            throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
-        }
+        let timeout = try call.optionalTimeout(2)
         let outcome = try future.wait(timeout: timeout, isHost: try call.context.isHost)
         if outcome != nil { future.markObserved() }
         return outcome
