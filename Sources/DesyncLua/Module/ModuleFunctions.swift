@@ -144,7 +144,7 @@ enum SchedulerFunctions {
         let stats = runtime.scheduler.stats
         let objects = runtime.liveObjects
         let L = call.L
-        lua_createtable(L, 0, 10)
+        lua_createtable(L, 0, 14)
         func set(_ name: String, _ value: Int) {
             lua_pushstring(L, name)
             lua_pushinteger(L, lua_Integer(value))
@@ -156,6 +156,16 @@ enum SchedulerFunctions {
         set("threads_idle", stats.threadsIdle)
         set("ready_queues", stats.readyQueues)
         set("jobs_run", stats.jobsRun)
+        set("jobs_by_callers", stats.jobsRunByCallers)
+        // A thread between jobs (woken, not yet holding a queue) is neither busy nor idle: named,
+        // so that the counts add up to threads_alive in every snapshot.
+        set("threads_between", max(stats.threadsAlive - stats.threadsBusy - stats.threadsIdle, 0))
+        lua_pushstring(L, "jobs_by_kind")
+        lua_createtable(L, 0, Int32(JobKind.allCases.count))
+        for kind in JobKind.allCases {
+            set("\(kind)", stats.jobsRunByKind[kind] ?? 0)
+        }
+        lua_rawset(L, -3)
         set("objects", objects.count)
         let queues = objects.map { ($0.name, $0.pending) }.filter { $0.1 > 0 }
         set("objects_with_work", queues.count)
