@@ -46,8 +46,11 @@ enum ModuleFunctions {
         }
         let value = try call.capture(from: 1, count: 1, naming: "value")
         let context = try call.context
+        // The object's state, made at its first job, searches modules where its maker did when
+        // it was made: a later change to package.path in the maker does not reach it.
         let object = LuaObject(
-            value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime)
+            value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime,
+            packagePaths: StatePreparation.packagePaths(of: L))
         context.runtime.register(object)
         lua_settop(L, 0)
         LuaProxy.push(object, onto: L)

@@ -69,8 +69,9 @@ public final class LuaRuntime {
     /// The scheduler the runtime's objects run on (`:threads`, `:stats`).
     public var scheduler: Scheduler { core.scheduler }
 
-    /// Objects made from now on start with the host's current `package.path` and `package.cpath`.
-    /// Call after changing them from Swift; `desync.new` calls it from Lua.
+    /// The module search paths of objects that have none of their own: the host's current
+    /// `package.path` and `package.cpath`. `desync.new` gives each object its maker's paths as
+    /// they are when it is made, so this is only the fallback.
     public func refreshPackagePaths() {
         core.packagePaths = StatePreparation.packagePaths(of: hostState)
     }
