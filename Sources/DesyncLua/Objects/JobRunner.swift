@@ -23,6 +23,7 @@ enum JobRunner {
         let extraCount = extra?.push(onto: L) ?? 0
         let status = desync_pcall(L, pushed + extraCount, DESYNC_LUA_MULTRET, handler)
         guard status == LUA_OK else {
+            NilGlobalHint.apply(in: L)
             let text = describeError(at: -1, in: L)
             let value = LuaCargo.capture(from: L, first: -1, count: 1, describe: { _ in "error" })
             switch value {
