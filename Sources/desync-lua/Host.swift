@@ -64,7 +64,7 @@ struct Host {
         }
         if options.script == nil && !options.hasExecute && !options.showVersion {
             if StandardStreams.inputIsTerminal {
-                StandardStreams.write(HostInfo.banner + "\n")
+                StandardStreams.write(HostInfo.banner + HostInfo.replHint)
                 runRepl()
                 return .interactive
             }
@@ -116,9 +116,17 @@ struct Host {
             Repl(runner: runner, runtime: runtime, input: PlainLineSource()).run()
             return
         }
+        CompletionHook.shared.install(for: lua)
         // Async errors that arrive while the prompt waits are printed above it.
         runtime.asyncErrorPrinter = { PromptReports.shared.print($0) }
-        defer { runtime.asyncErrorPrinter = nil }
+        // on_error handlers run while the prompt waits, as their errors arrive.
+        runtime.pendingErrorNotifier = { PromptReports.shared.wake() }
+        PromptReports.shared.setWhileWaiting { [runtime] in runtime.deliverPendingErrors() }
+        defer {
+            runtime.asyncErrorPrinter = nil
+            runtime.pendingErrorNotifier = nil
+            PromptReports.shared.setWhileWaiting(nil)
+        }
         Repl(runner: runner, runtime: runtime, input: EditLineSource(interrupts: interrupts)).run()
     }
 

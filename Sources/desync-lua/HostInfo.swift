@@ -11,6 +11,9 @@ enum HostInfo {
         "\(programName) \(version) (\(String(cString: desync_host_lua_release())))"
     }
 
+    /// After the banner when the REPL starts at a terminal.
+    static let replHint = "  :help lists the commands\n"
+
     static let usage = """
         usage: \(programName) [options] [script [args]]
         Available options are:

@@ -25,6 +25,7 @@ final class EditLineSource: LineSource {
 
     init(interrupts: InterruptSignals?) {
         self.interrupts = interrupts
+        CapturedOutput.shared.installLineOutput()
         TerminalKeys.install()
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         historyPath = home.isEmpty ? nil : (home as NSString).appendingPathComponent(".desync_lua_history")
@@ -36,7 +37,9 @@ final class EditLineSource: LineSource {
     func readLine(prompt: String) -> LineInput {
         let interruptsBefore = interrupts?.idleInterruptCount
         PromptReports.shared.beginWaiting()
+        CapturedOutput.shared.begin()
         let line = readline(prompt)
+        CapturedOutput.shared.end()
         let late = PromptReports.shared.endWaiting()
         defer { late.forEach { StandardStreams.write($0 + "\n", toError: true) } }
         guard let line else {

@@ -4,8 +4,8 @@ import Foundation
 /// and handed to the key reader (`TerminalKeys`), which prints them above the prompt and redraws
 /// the line being typed. At any other time they go straight to stderr.
 final class PromptReports: @unchecked Sendable {
-    // @unchecked: `waiting` and `held` are only touched with `lock` held; the descriptors never
-    // change after init.
+    // @unchecked: `waiting`, `held` and `whileWaiting` are only touched with `lock` held (the
+    // body is only called on the host's thread); the descriptors never change after init.
     static let shared = PromptReports()
 
     private let lock = NSLock()
@@ -42,10 +42,42 @@ final class PromptReports: @unchecked Sendable {
         StandardStreams.write(line + "\n", toError: true)
     }
 
+    /// Run on the host's thread by the key reader when it is woken (`wake()`), while the prompt
+    /// waits: the REPL delivers errors to the host's `desync.on_error` handler there.
+    private var whileWaiting: (() -> Void)?
+
+    /// Sets what the key reader runs when woken; on the host's thread.
+    func setWhileWaiting(_ body: (() -> Void)?) {
+        lock.lock()
+        whileWaiting = body
+        lock.unlock()
+    }
+
+    /// Runs the `whileWaiting` body (on the host's thread, from the key reader).
+    func runWhileWaiting() {
+        lock.lock()
+        let body = whileWaiting
+        lock.unlock()
+        body?()
+    }
+
+    /// Wakes the key reader while the prompt waits (an error arrived for the host's `on_error`
+    /// handler): called on any thread. Outside the prompt, the REPL delivers before each line.
+    func wake() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard waiting else { return }
+        var byte: UInt8 = 1
+        _ = write(wakeWriter, &byte, 1)
+    }
+
     /// The prompt is up: reports are held from now on.
     func beginWaiting() {
         lock.lock()
         waiting = true
+        // An error that came after the REPL's last delivery and before this is delivered at once.
+        var byte: UInt8 = 1
+        _ = write(wakeWriter, &byte, 1)
         lock.unlock()
     }
 

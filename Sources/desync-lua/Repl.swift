@@ -113,10 +113,15 @@ struct Repl {
         }
     }
 
-    /// Prints the values from `first` to the top with the global `print`, as `lua` does.
+    /// Prints the values from `first` to the top with the global `print`, as `lua` does, tables
+    /// and userdata shown readably first (`{ 1, 2, n = 2 }`, `<desync.future f pending>`).
     private func printResults(from first: Int32) {
         let count = lua.top - first + 1
         guard count > 0 else { return }
+        for index in first...lua.top where [LUA_TTABLE, LUA_TUSERDATA].contains(lua.type(at: index)) {
+            lua.push(LuaValueText.describe(lua.state, at: index))
+            desync_replace(lua.state, index)
+        }
         guard lua.reserve(1) else {
             StandardStreams.write("too many results to print\n", toError: true)
             return

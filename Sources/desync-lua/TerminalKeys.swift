@@ -2,8 +2,9 @@ import CEditLine
 import Foundation
 
 /// libedit's key reader for the REPL (installed with `desync_edit_set_getc`): it waits for a key
-/// and, meanwhile, for async error reports, which it prints above the prompt before libedit
-/// redraws the prompt and the line being typed.
+/// and, meanwhile, for async error reports and for output that jobs write (`CapturedOutput`),
+/// which it prints above the prompt before libedit redraws the prompt and the line being typed.
+/// `on_error` handlers run here too, as their errors arrive.
 enum TerminalKeys {
     /// Makes libedit read through `nextKey`; before libedit's first use.
     static func install() {
@@ -31,14 +32,26 @@ enum TerminalKeys {
 
     private static func nextByte(from descriptor: Int32) -> UInt8? {
         let reports = PromptReports.shared
+        let captured = CapturedOutput.shared
         while true {
             var watched = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: reports.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
-            if poll(&watched, nfds_t(watched.count), -1) < 0 {
+                           pollfd(fd: reports.wakeDescriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: captured.readDescriptor, events: Int16(POLLIN), revents: 0)]
+            // A partial line of output is shown once nothing more has come for a moment.
+            let timeout: Int32 = captured.holdsPartialLine ? 100 : -1
+            let ready = poll(&watched, nfds_t(watched.count), timeout)
+            if ready < 0 {
                 guard errno == EINTR, !lineAbandoned(descriptor) else { return nil }
                 continue
             }
-            if watched[1].revents != 0 { showAbovePrompt(reports.takeHeld()) }
+            if ready == 0 { showAbovePrompt(output: captured.takeLines(all: true)) }
+            if watched[1].revents != 0 {
+                let lines = reports.takeHeld()
+                // on_error handlers run now, not after the next line; what they print is captured.
+                reports.runWhileWaiting()
+                showAbovePrompt(output: captured.takeLines(), errors: lines)
+            }
+            if watched[2].revents != 0 { showAbovePrompt(output: captured.takeLines()) }
             guard watched[0].revents != 0 else { continue }
             var byte: UInt8 = 0
             let count = read(descriptor, &byte, 1)
@@ -56,15 +69,21 @@ enum TerminalKeys {
         return settings.c_lflag & tcflag_t(ICANON) != 0
     }
 
-    /// Clears the prompt's row, prints `lines` to stderr (the terminal is in raw mode: "\r\n"),
-    /// and has libedit draw the prompt and the line again below them, the cursor where it was.
-    /// A line being typed that wraps over several rows leaves its upper rows above the reports.
-    private static func showAbovePrompt(_ lines: [String]) {
-        guard !lines.isEmpty else { return }
-        StandardStreams.write("\r\u{1B}[K")
-        StandardStreams.flushOutput()
-        let text = lines.map { $0.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n" }.joined()
-        StandardStreams.write(text, toError: true)
+    /// Clears the prompt's row, writes `output` (captured stdout and stderr) and `errors` (the
+    /// terminal is in raw mode: "\r\n"), and has libedit draw the prompt and the line again below
+    /// them, the cursor where it was. A line being typed that wraps over several rows leaves its
+    /// upper rows above the reports.
+    private static func showAbovePrompt(output: [UInt8], errors: [String] = []) {
+        guard !output.isEmpty || !errors.isEmpty else { return }
+        var text: [UInt8] = Array("\r\u{1B}[K".utf8)
+        for byte in output {
+            if byte == UInt8(ascii: "\n") { text.append(UInt8(ascii: "\r")) }
+            text.append(byte)
+        }
+        for line in errors {
+            text += Array((line.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n").utf8)
+        }
+        CapturedOutput.shared.writeToTerminal(text)
         rl_forced_update_display()
     }
 }

@@ -22,7 +22,7 @@ fails("calling 'sync' on bad self (desync.object expected, got table)", obj.sync
 fails("calling 'pending' on bad self (desync.object expected, got no value)", obj.pending)
 local f = obj:future(function() return 1 end)
 fails("bad argument #1 to 'wait' (number expected, got string)", f.wait, f, "soon")
-fails("timeout must be a number of seconds", f.wait, f, -1)
+fails("timeout must be a number of seconds, not NaN", f.wait, f, 0 / 0)
 fails("calling 'wait' on bad self (desync.future expected, got desync.object)", f.wait, obj)
 fails("bad argument #1 to 'after' (desync.future expected, got table)", obj.after, obj, {}, print)
 fails("bad argument #2 to 'after' (function expected, got nil)", obj.after, obj, f, nil)

@@ -20,11 +20,18 @@ public enum TraceTimeline {
 
         var letters: [String: Character] = [:]
         var legend: [(Character, String)] = []
+        var others = 0
         for event in events.sorted(by: { $0.started < $1.started }) where letters[event.object] == nil {
-            let symbol = legend.count < symbols.count ? symbols[legend.count] : "#"
-            letters[event.object] = symbol
-            legend.append((symbol, event.object))
+            // Past the last letter, objects share `#`, and the legend says how many it stands for.
+            guard legend.count < symbols.count else {
+                letters[event.object] = "#"
+                others += 1
+                continue
+            }
+            letters[event.object] = symbols[legend.count]
+            legend.append((symbols[legend.count], event.object))
         }
+        if others > 0 { legend.append(("#", others == 1 ? "1 other object" : "\(others) other objects")) }
 
         let threads = Dictionary(grouping: events, by: \.thread).sorted { $0.key < $1.key }
         let waiting = waitingRow(events, begin: begin, span: span, width: width)

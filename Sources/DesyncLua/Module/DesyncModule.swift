@@ -18,6 +18,7 @@ enum DesyncModule {
         lua_createtable(L, 0, 12)
         LuaFunctions.register(ModuleFunctions.all, into: L)
         LuaFunctions.register(WorkflowFunctions.all, into: L)
+        LuaFunctions.register([("show", LuaValueText.function)], into: L)
         lua_pushstring(L, "scheduler")
         lua_createtable(L, 0, 3)
         LuaFunctions.register(SchedulerFunctions.all, into: L)

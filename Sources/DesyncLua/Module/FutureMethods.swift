@@ -42,10 +42,7 @@ enum FutureMethods {
         _ call: LuaCall, deliver: @escaping (LuaCall, LuaFuture, Result<LuaCargo, any Error>?) throws -> Int32
     ) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
-        let timeout = try call.optionalNumber(2)
-        if let timeout, !(timeout >= 0) {
-            throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
-        }
+        let timeout = try call.optionalTimeout(2)
         if !future.isDone, let object = future.object, object.isRunningHere {
             throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
         }

@@ -46,10 +46,11 @@ enum ModuleFunctions {
         }
         let value = try call.capture(from: 1, count: 1, naming: "value")
         let context = try call.context
-        // The host's package.path/cpath as they are now, not as they were when desync started.
-        if context.isHost { context.runtime.packagePaths = StatePreparation.packagePaths(of: L) }
+        // The object's state, made at its first job, searches modules where its maker did when
+        // it was made: a later change to package.path in the maker does not reach it.
         let object = LuaObject(
-            value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime)
+            value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime,
+            packagePaths: StatePreparation.packagePaths(of: L))
         context.runtime.register(object)
         lua_settop(L, 0)
         LuaProxy.push(object, onto: L)
@@ -151,7 +152,7 @@ enum SchedulerFunctions {
         let stats = runtime.scheduler.stats
         let objects = runtime.liveObjects
         let L = call.L
-        lua_createtable(L, 0, 10)
+        lua_createtable(L, 0, 14)
         func set(_ name: String, _ value: Int) {
             lua_pushstring(L, name)
             lua_pushinteger(L, lua_Integer(value))
@@ -165,6 +166,16 @@ enum SchedulerFunctions {
         set("suspended_jobs", stats.suspendedJobs)
         set("timers_pending", stats.timersPending)
         set("jobs_run", stats.jobsRun)
+        set("jobs_by_callers", stats.jobsRunByCallers)
+        // A thread between jobs (woken, not yet holding a queue) is neither busy nor idle: named,
+        // so that the counts add up to threads_alive in every snapshot.
+        set("threads_between", max(stats.threadsAlive - stats.threadsBusy - stats.threadsIdle, 0))
+        lua_pushstring(L, "jobs_by_kind")
+        lua_createtable(L, 0, Int32(JobKind.allCases.count))
+        for kind in JobKind.allCases {
+            set("\(kind)", stats.jobsRunByKind[kind] ?? 0)
+        }
+        lua_rawset(L, -3)
         set("objects", objects.count)
         let queues = objects.map { ($0.name, $0.pending) }.filter { $0.1 > 0 }
         set("objects_with_work", queues.count)

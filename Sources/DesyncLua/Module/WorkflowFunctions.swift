@@ -75,7 +75,7 @@ enum WorkflowFunctions {
         let context = try call.context
         let object = LuaObject(
             value: LuaCargo(storage: .one(.luaNil)), name: nil, memoryLimit: MemoryLimitOption.unset.bytes(default: context.runtime),
-            passesData: false, runtime: context.runtime)
+            passesData: false, runtime: context.runtime, packagePaths: StatePreparation.packagePaths(of: call.L))
         context.runtime.register(object)
         return push(object.future(cargo), call)
     }

@@ -23,6 +23,7 @@ enum JobRunner {
         let extraCount = extra?.push(onto: L) ?? 0
         let status = desync_pcall(L, pushed + extraCount, DESYNC_LUA_MULTRET, handler)
         guard status == LUA_OK else {
+            NilGlobalHint.apply(in: L)
             let text = describeError(at: -1, in: L)
             let value = LuaCargo.capture(from: L, first: -1, count: 1, describe: { _ in "error" })
             switch value {
@@ -122,6 +123,7 @@ extension JobRunner {
             // garbage of a job that ran out of memory, while the coroutine still holds it
             // (`desync_resetthread` collects once it is cleared).
             _ = lua_pcallk(L, 2, 1, 0, 0, nil)
+            NilGlobalHint.apply(in: L)
         }
         // Its status cannot tell a failing `__close` from none (see the shim): the job's own
         // error stands.

@@ -11,11 +11,15 @@ final class LuaObject: LuaSharedObject {
     let runtime: RuntimeCore
     /// What the runtime's registry of live objects refers to (weakly) while this object lives.
     let presence: LiveObject
+    /// `package.path` and `package.cpath` of the state that made the object, when it was made.
+    let packagePaths: (path: String, cpath: String)?
 
     /// An object holding `value`, whose Lua state may hold at most `memoryLimit` bytes while its
     /// code runs (nil: no limit). `passesData`: jobs get the value as their first argument
     /// (`desync.spawn`'s object has none).
-    init(value: LuaCargo, name: String?, memoryLimit: Int? = nil, passesData: Bool = true, runtime: RuntimeCore) {
+    init(value: LuaCargo, name: String?, memoryLimit: Int? = nil, passesData: Bool = true, runtime: RuntimeCore,
+         packagePaths: (path: String, cpath: String)? = nil) {
+        self.packagePaths = packagePaths
         let number = runtime.nextObjectID()
         self.name = name ?? "#\(number)"
         self.runtime = runtime

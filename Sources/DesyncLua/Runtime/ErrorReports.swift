@@ -28,6 +28,8 @@ final class ErrorReports: Sendable {
     private let state = NIOLockedValueBox(State())
     /// Where the lines about unobserved errors go; nil: straight to stderr.
     private let printer = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
+    /// Told (on the failing job's thread) each time a report waits for a handler.
+    private let queuedNotifier = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
     /// Reports waiting in the inbox: lets every call into desync skip the lock when there are none.
     private let waiting = Atomic<Int>(0)
 
@@ -43,6 +45,13 @@ final class ErrorReports: Sendable {
     var linePrinter: (@Sendable (String) -> Void)? {
         get { printer.withLockedValue { $0 } }
         set { printer.withLockedValue { $0 = newValue } }
+    }
+
+    /// Called each time a report is queued for an `on_error` handler (see
+    /// ``LuaRuntime/pendingErrorNotifier``).
+    var pendingNotifier: (@Sendable () -> Void)? {
+        get { queuedNotifier.withLockedValue { $0 } }
+        set { queuedNotifier.withLockedValue { $0 = newValue } }
     }
 
     /// One line about an error nobody observes: to the installed printer, else to stderr.
@@ -68,6 +77,7 @@ final class ErrorReports: Sendable {
         }
         if queued {
             waiting.add(1, ordering: .releasing)
+            pendingNotifier?()
         } else {
             printLine(report.line)
         }

@@ -89,8 +89,9 @@ public final class LuaRuntime {
     /// The scheduler the runtime's objects run on (`:threads`, `:stats`).
     public var scheduler: Scheduler { core.scheduler }
 
-    /// Objects made from now on start with the host's current `package.path` and `package.cpath`.
-    /// Call after changing them from Swift; `desync.new` calls it from Lua.
+    /// The module search paths of objects that have none of their own: the host's current
+    /// `package.path` and `package.cpath`. `desync.new` gives each object its maker's paths as
+    /// they are when it is made, so this is only the fallback.
     public func refreshPackagePaths() {
         core.packagePaths = StatePreparation.packagePaths(of: hostState)
     }
@@ -156,6 +157,14 @@ public final class LuaRuntime {
     public var asyncErrorPrinter: (@Sendable (String) -> Void)? {
         get { core.errors.linePrinter }
         set { core.errors.linePrinter = newValue }
+    }
+
+    /// Called, on the thread of the job that failed, each time an error is queued for a
+    /// `desync.on_error` handler: a REPL waiting at its prompt uses it to wake up and call
+    /// ``deliverPendingErrors()`` at once. Must be thread-safe; nil (the default) tells nobody.
+    public var pendingErrorNotifier: (@Sendable () -> Void)? {
+        get { core.errors.pendingNotifier }
+        set { core.errors.pendingNotifier = newValue }
     }
 
     /// How many `async` jobs failed with nobody observing the error (no future, no `on_error`),

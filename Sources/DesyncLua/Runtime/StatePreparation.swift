@@ -8,7 +8,7 @@ enum StatePreparation {
     static func newObjectState(runtime: RuntimeCore, object: LuaObject, memory: LuaMemoryAccount) -> OpaquePointer? {
         guard let L = desync_newstate_with_memory(memory.record) else { return nil }
         LuaStateContext.attach(to: L, runtime: runtime, object: object, isHost: false)
-        let paths = runtime.packagePaths
+        let paths = object.packagePaths ?? runtime.packagePaths
         setPackageField(L, "path", paths.path)
         setPackageField(L, "cpath", paths.cpath)
         DesyncModule.install(in: L)

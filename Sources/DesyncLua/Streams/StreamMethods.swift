@@ -55,10 +55,7 @@ enum StreamMethods {
     /// `s:receive([seconds])`: the next value; nil once closed and drained; nil, "timeout".
     static func receive(_ call: LuaCall) throws -> Int32 {
         let stream = try call.shared(1, as: LuaStream.self)
-        let timeout = try call.optionalNumber(2)
-        if let timeout, !(timeout >= 0) {
-            throw call.argumentError(2, "timeout must be a number of seconds, 0 or more")
-        }
+        let timeout = try call.optionalTimeout(2)
         return try receive(from: stream, timeout: timeout, call)
     }
 
