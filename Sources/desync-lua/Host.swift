@@ -89,9 +89,9 @@ struct Host {
                 toError: true)
         }
         interrupts?.rearm()
-        guard runtime.waitUntilIdle() else { return interrupted(ending) }
+        guard runtime.waitUntilIdle() else { return runtime.waitFoundStuckWork ? false : interrupted(ending) }
         runtime.closeHostState()
-        guard runtime.waitUntilIdle() else { return interrupted(ending) }
+        guard runtime.waitUntilIdle() else { return runtime.waitFoundStuckWork ? false : interrupted(ending) }
         switch ending {
         case .batch: return runtime.unobservedFailureCount == 0
         case .failed: return false

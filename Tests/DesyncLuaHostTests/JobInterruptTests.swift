@@ -15,6 +15,10 @@ struct JobInterruptTests {
         "o:sync(function() while true do end end)",
         "o:future(function() while true do end end):wait()",
         "o:async(function() end) o:sync(function() while true do end end)",
+        // The host waits on a job that is suspended (holding no thread) in a 2 s sleep: Ctrl-C
+        // stops the wait at once; the final wait then lets the job end.
+        "o:future(function() desync.sleep(2) end):wait()",
+        "o:sync(function() desync.sleep(2) end)",
     ])
     func endlessJobOnHostThread(statement: String) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desync-\(UUID().uuidString)")

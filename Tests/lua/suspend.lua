@@ -162,6 +162,12 @@ local oky, ey = user:future(function() coroutine.yield(1) end):result()
 assert(not oky and ey:find("attempt to yield from a desync job", 1, true), tostring(ey))
 assert(user:sync(function() return "goes on" end) == "goes on")
 
+-- With pool threads, a wait on jobs that are all suspended for good (nothing left could resume
+-- them) fails instead of hanging.
+desync.scheduler.set_max_threads(2)
+local okStuck, errStuck = pcall(function() return desync.spawn(function() return desync.stream():receive() end):wait() end)
+assert(not okStuck and tostring(errStuck):find("would never end", 1, true), tostring(errStuck))
+
 -- Bad input.
 for _, bad in ipairs({ -1, "x", 0 / 0, math.huge }) do
     assert(not pcall(desync.timer, bad), "timer(" .. tostring(bad) .. ")")

@@ -89,6 +89,10 @@ public final class LuaRuntime {
     /// The scheduler the runtime's objects run on (`:threads`, `:stats`).
     public var scheduler: Scheduler { core.scheduler }
 
+    /// True when the last ``waitUntilIdle()`` ended because the work left can never run (it said
+    /// so on stderr), not because of Ctrl-C.
+    public private(set) var waitFoundStuckWork = false
+
     /// The module search paths of objects that have none of their own: the host's current
     /// `package.path` and `package.cpath`. `desync.new` gives each object its maker's paths as
     /// they are when it is made, so this is only the fallback.
@@ -114,8 +118,11 @@ public final class LuaRuntime {
     /// itself (nothing queued is dropped at exit). Returns false if interrupted, or if, with 0
     /// pool threads, queued work is left that nothing can ever run (an `after` on a future that
     /// cannot finish): then it says so on stderr instead of waiting forever.
+    ///
+    /// ``waitFoundStuckWork`` tells the two failures apart.
     @discardableResult
     public func waitUntilIdle() -> Bool {
+        waitFoundStuckWork = false
         let core = self.core
         // Between slices: `on_error` handlers get the errors that arrived, and Ctrl-C stops it.
         let stop = { [self] in
@@ -136,7 +143,8 @@ public final class LuaRuntime {
                 for: busy.desync.drained, stop: stop, fallback: RuntimeWork(runtime: core))
             if outcome == .stuck {
                 let stuck = core.liveObjects.filter { $0.pending > 0 }.map(\.name)
-                StandardError.writeLine("desync: queued work can never run (0 pool threads, nothing left that could make it ready) on: \(stuck.joined(separator: ", "))")
+                StandardError.writeLine("desync: work left that can never run (no thread can run it, or every job left waits for something only a job could bring) on: \(stuck.joined(separator: ", "))")
+                waitFoundStuckWork = true
                 return false
             }
         }

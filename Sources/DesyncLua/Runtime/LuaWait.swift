@@ -1,4 +1,5 @@
 import Desync
+import NIOConcurrencyHelpers
 
 /// How a Lua call blocks: a thin call of the core's one wait (`BlockingWait`), with Ctrl-C as
 /// its stop check and, with 0 pool threads, every object's queued work as what it may run.
@@ -42,7 +43,7 @@ struct LuaWait {
             if isHost { _ = runtime.takeInterrupt() }
             throw .interrupted
         case .stuck:
-            throw LuaError(message: "\(stuck()): nothing can make progress (0 pool threads, and no queued job can run on this thread); this wait would never end")
+            throw LuaError(message: "\(stuck()): nothing can make progress (no queued job can run, and every job left waits for something only a job could bring); this wait would never end")
         }
     }
 
@@ -76,6 +77,12 @@ struct LuaWait {
 /// thread is left to finish what is running, the wait can never end: it reports `.stuck`.
 final class RuntimeWork: WaitDriver {
     private let runtime: RuntimeCore
+    /// Since when every job left has looked suspended with nothing that could resume it (one
+    /// waiter drives this; the box makes the class Sendable, as drivers are).
+    private let allSuspendedSince = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    /// How long that must hold before the wait gives up: the state is read in pieces (threads,
+    /// queues, timers), so one reading can catch a thread between two of them.
+    static let settleTime = Duration.milliseconds(200)
 
     init(runtime: RuntimeCore) {
         self.runtime = runtime
@@ -83,12 +90,45 @@ final class RuntimeWork: WaitDriver {
 
     func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
         let scheduler = runtime.scheduler
-        guard !scheduler.runsQueuedWork else { return .sleep }
+        guard !scheduler.runsQueuedWork else { return onlySuspendedJobsLeft() }
         if runtime.refillHostGeneratorsIfWanted() || runtime.runQueuedWorkHere() { return .ran }
         // A pool thread still finishing its turn after `set_max_threads(0)` may yet feed it, and
         // a timer may yet resume a suspended job.
         let stats = scheduler.stats
         return stats.threadsAlive == 0 && stats.timersPending == 0 ? .stuck : .poll
+    }
+}
+
+extension RuntimeWork {
+    /// With pool threads: `.stuck` once every unfinished job has been suspended for a while with
+    /// nothing left that could resume it (no thread running or blocked, no queue ready, no
+    /// timer set, no generator of the host to fill): a wait on such a job, the batch run's final
+    /// wait included, would never end. Otherwise the wait sleeps, looking again each slice while
+    /// jobs are suspended.
+    private func onlySuspendedJobsLeft() -> DriveStep {
+        let stats = runtime.scheduler.stats
+        guard stats.suspendedJobs > 0 else {
+            allSuspendedSince.withLockedValue { $0 = nil }
+            return .sleep
+        }
+        if runtime.refillHostGeneratorsIfWanted() {
+            allSuspendedSince.withLockedValue { $0 = nil }
+            return .ran
+        }
+        let quiet = stats.threadsBusy == 0 && stats.threadsBlocked == 0 && stats.readyQueues == 0
+            && stats.timersPending == 0
+        let now = ContinuousClock.now
+        return allSuspendedSince.withLockedValue { since in
+            guard quiet else {
+                since = nil
+                return .poll
+            }
+            guard let start = since else {
+                since = now
+                return .poll
+            }
+            return now - start >= Self.settleTime ? .stuck : .poll
+        }
     }
 }
 
