@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import Desync
@@ -118,18 +119,51 @@ struct SuspendTests {
     }
 
     @Test("the wait-for graph refuses the wait that closes a cycle, and names it")
-    func waitGraph() {
+    func waitGraph() throws {
         let scheduler = Scheduler(maxThreads: 0)
         let a = Desync(0, label: "A", scheduler: scheduler)
         let b = Desync(0, label: "B", scheduler: scheduler)
         let c = Desync(0, label: "C", scheduler: scheduler)
-        #expect(WaitGraph.enter(a.waitNode, waitsFor: b.waitNode) == nil)
-        #expect(WaitGraph.enter(b.waitNode, waitsFor: c.waitNode) == nil)
-        #expect(WaitGraph.enter(c.waitNode, waitsFor: a.waitNode) == "job on C waits for A, job on A waits for B, job on B waits for C")
-        WaitGraph.leave(b.waitNode)
-        #expect(WaitGraph.enter(c.waitNode, waitsFor: a.waitNode) == nil, "B no longer waits: no cycle")
-        #expect(WaitGraph.enter(b.waitNode, waitsFor: b.waitNode) == "job on B waits for B")
-        WaitGraph.leave(a.waitNode)
-        WaitGraph.leave(c.waitNode)
+        func cycle(_ result: Result<WaitGraph.Edge, WaitGraph.Cycle>) -> String? {
+            if case .failure(let cycle) = result { cycle.description } else { nil }
+        }
+        let ab = try WaitGraph.enter(a.waitNode, waitsFor: b.waitNode).get()
+        let bc = try WaitGraph.enter(b.waitNode, waitsFor: c.waitNode).get()
+        #expect(cycle(WaitGraph.enter(c.waitNode, waitsFor: a.waitNode)) == "job on C waits for A, job on A waits for B, job on B waits for C")
+        bc.leave()
+        bc.leave()  // a second leave does nothing
+        let ca = try WaitGraph.enter(c.waitNode, waitsFor: a.waitNode).get()  // B no longer waits: no cycle
+        #expect(cycle(WaitGraph.enter(b.waitNode, waitsFor: b.waitNode)) == "job on B waits for B")
+        // A queue that waits for two others (a job running another object's sync inline, which
+        // waits in turn): a cycle through either edge is seen.
+        ca.leave()
+        let ac = try WaitGraph.enter(a.waitNode, waitsFor: c.waitNode).get()
+        #expect(cycle(WaitGraph.enter(c.waitNode, waitsFor: a.waitNode)) == "job on C waits for A, job on A waits for C")
+        ac.leave()
+        ab.leave()
+        let free = try WaitGraph.enter(c.waitNode, waitsFor: a.waitNode).get()
+        free.leave()
+    }
+
+    @Test("a cycle of Swift syncs on two threads stops the program naming it, instead of hanging")
+    func crossThreadSyncCycle() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let scheduler = Scheduler(maxThreads: 2)
+            let a = Desync(0, label: "first", scheduler: scheduler)
+            let b = Desync(0, label: "second", scheduler: scheduler)
+            let started = Atomic<Int>(0)
+            @Sendable func meet() {
+                started.add(1, ordering: .relaxed)
+                let deadline = ContinuousClock.now + .seconds(5)
+                while started.load(ordering: .relaxed) < 2, ContinuousClock.now < deadline {}
+            }
+            a.async { _ in meet(); b.sync { _ in } }
+            b.async { _ in meet(); a.sync { _ in } }
+            _ = Parker().park(until: .now + .seconds(10))
+            // Not reached when the cycle is seen: the process stops first.
+        }
+        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(stderr.contains("deadlock: job on"), "\(stderr)")
+        #expect(stderr.contains("first") && stderr.contains("second"), "\(stderr)")
     }
 }

@@ -165,8 +165,12 @@ assert(user:sync(function() return "goes on" end) == "goes on")
 -- With pool threads, a wait on jobs that are all suspended for good (nothing left could resume
 -- them) fails instead of hanging.
 desync.scheduler.set_max_threads(2)
-local okStuck, errStuck = pcall(function() return desync.spawn(function() return desync.stream():receive() end):wait() end)
+local never = desync.stream()
+local forgotten = desync.spawn(function(s) return s:receive() end, never)
+local okStuck, errStuck = pcall(forgotten.wait, forgotten)
 assert(not okStuck and tostring(errStuck):find("would never end", 1, true), tostring(errStuck))
+never:send("at last")   -- the script's own send resumes it: it was stuck only while the script waited
+assert(forgotten:wait() == "at last")
 
 -- Bad input.
 for _, bad in ipairs({ -1, "x", 0 / 0, math.huge }) do

@@ -41,6 +41,7 @@ package final class PipeDriver: WaitDriver {
             case .ran: return .ran
             case .follow(let gate): return .follow(gate)
             case .sleep, .poll, .stuck: continue
+            case .deadlock(let message): return .deadlock(message)
             }
         }
         return .sleep

@@ -29,7 +29,9 @@ extension QueueCore {
     ) {
         var counts = JobCounts()
         var mostTaken = 0
+        let outerQueue = CurrentQueue.enter(self)
         defer {
+            CurrentQueue.restore(outerQueue)
             scheduler.count(counts, onPoolThread: onPoolThread)
             // A job list does not shrink: let a big backlog's storage go rather than keep it.
             if mostTaken > Self.batchCapacityKept { batch = JobList() }

@@ -8,6 +8,9 @@ package enum WaitOutcome: Equatable, Sendable {
     case stopped
     /// The driver reported that nothing can ever reach the target.
     case stuck
+    /// The wait would wait for itself: for work this thread holds, or around a cycle of waits.
+    /// Only with ``BlockingWait/DeadlockHandling/report``; the message says which.
+    case deadlock(String)
 }
 
 /// The one blocking wait: every thread that blocks in desync (a `sync` behind a busy queue, a
@@ -41,9 +44,44 @@ package enum BlockingWait {
         driver: (any WaitDriver)? = nil,
         until deadline: ContinuousClock.Instant? = nil,
         stop: (() -> Bool)? = nil,
-        fallback: (any WaitDriver)? = nil
+        fallback: (any WaitDriver)? = nil,
+        deadlocks: DeadlockHandling = .stop
     ) -> WaitOutcome {
         if target.isDone { return .done }
+        let outcome: WaitOutcome
+        // From inside a job, waiting for another object's work is an edge of the wait-for graph:
+        // one that closes a cycle can never end.
+        if let waited = (driver ?? target.driver) as? QueueCore, let running = CurrentQueue.running, running !== waited {
+            switch WaitGraph.enter(running, waitsFor: waited) {
+            case .failure(let cycle):
+                outcome = .deadlock("desync: deadlock: \(cycle.description)")
+            case .success(let edge):
+                // Off the graph as soon as the target is reached, not when this thread wakes:
+                // another wait meanwhile must not see a wait that is over.
+                if !target.onDone({ edge.leave() }) { edge.leave() }
+                defer { edge.leave() }
+                outcome = waitOnce(for: target, driver: driver, until: deadline, stop: stop, fallback: fallback)
+            }
+        } else {
+            outcome = waitOnce(for: target, driver: driver, until: deadline, stop: stop, fallback: fallback)
+        }
+        if case .deadlock(let message) = outcome, deadlocks == .stop { desyncFatal(message) }
+        return outcome
+    }
+
+    /// What a wait that would wait for itself does.
+    package enum DeadlockHandling {
+        /// Stops the program with a message naming the object or the cycle: the Swift API's
+        /// contract, where a wait has no error to throw.
+        case stop
+        /// Returns ``WaitOutcome/deadlock(_:)``: the Lua runtime raises it as a Lua error.
+        case report
+    }
+
+    private static func waitOnce(
+        for target: any Waitable, driver: (any WaitDriver)?, until deadline: ContinuousClock.Instant?,
+        stop: (() -> Bool)?, fallback: (any WaitDriver)?
+    ) -> WaitOutcome {
         let parker = ThreadParker.current
         let limits = WaitLimits(deadline: deadline, stop: stop)
         var link = Link(driver: driver ?? target.driver, target: target)
@@ -64,7 +102,7 @@ package enum BlockingWait {
                 case .sleep, .poll:
                     let other = fallback.drive(toward: link.target, limits: limits, parker: parker)
                     if case .sleep = other {} else { step = other }
-                case .ran, .follow, .stuck:
+                case .ran, .follow, .stuck, .deadlock:
                     break
                 }
             }
@@ -72,8 +110,14 @@ package enum BlockingWait {
             switch step {
             case .ran:
                 continue
+            case .deadlock(let message):
+                return .deadlock(message)
             case .stuck where deadline == nil:
                 return .stuck
+            case .follow(let next) where next === target || path.contains(where: { $0.target === next }):
+                // The gates lead back to where this wait started: each waits for the next, and
+                // none can ever open (queues paused behind `after` jobs on each other's futures).
+                return .deadlock("desync: deadlock: what this wait waits for waits, through paused queues, for itself")
             case .follow(let next) where next !== link.target:
                 path.append(link)
                 link = Link(driver: next.driver, target: next)

@@ -7,11 +7,11 @@ extension QueueCore: WaitDriver {
     /// what it waits for; a queue another thread runs lets the waiter sleep until it changes hands.
     package func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
         let me = ThreadID.current
-        if owner.load(ordering: .relaxed) & ~1 == me.raw { desyncFatal(reentrancyMessage) }
+        if owner.load(ordering: .relaxed) & ~1 == me.raw { return .deadlock(reentrancyMessage) }
         let mayClaim = limits.deadline == nil || !scheduler.runsQueuedWork
         switch transition({ $0.waitStep(on: me, parker: parker, mayClaim: mayClaim) }) {
         case .reentrant:
-            desyncFatal(reentrancyMessage)
+            return .deadlock(reentrancyMessage)
         case .drive:
             var batch = JobList()
             drain(limit: .max, until: target, deadline: limits.deadline, stop: limits.stop, onPoolThread: false, batch: &batch)

@@ -24,6 +24,9 @@ package enum DriveStep {
     /// Nothing can ever reach the target: no thread will run what it waits for (the Lua runtime
     /// with 0 pool threads, where this thread is the only one).
     case stuck
+    /// The work to drive is held by this very thread (a job waiting, directly or through a chain
+    /// of gates, for its own object): the wait can never end. The message names the object.
+    case deadlock(String)
 }
 
 /// The bounds of one wait, which a driver must respect.

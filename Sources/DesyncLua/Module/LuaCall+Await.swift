@@ -24,7 +24,7 @@ extension LuaCall {
                 try deliver(call, future.outcome)
             }
         }
-        let reached = try Self.blockingWait(from: L, on: object) {
+        let reached = try Self.blockingWait(from: L, on: object, reached: future) {
             try LuaWait(runtime: context.runtime, isHost: context.isHost).wait(
                 for: future, until: deadline, stuck: describe)
         }

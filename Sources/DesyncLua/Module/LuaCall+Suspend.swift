@@ -18,30 +18,32 @@ extension LuaCall {
         _ job: RunningLuaJob, until gate: any Waitable, waitsFor target: LuaObject? = nil,
         then resume: @escaping (LuaCall) throws -> Int32
     ) throws -> Int32 {
-        if let target {
-            try Self.enterWaitGraph(from: L, to: target)
-        }
-        job.suspension = LuaSuspension(gate: gate, resume: resume, waitsFor: target)
+        let edge = try target.flatMap { try Self.enterWaitGraph(from: L, to: $0) }
+        job.suspension = LuaSuspension(gate: gate, resume: resume, edge: edge)
         lua_pushlightuserdata(L, unsafeBitCast(LuaCall.resumed, to: UnsafeMutableRawPointer.self))
         return DESYNC_SUSPEND
     }
 
     /// Records that the job running in `L`'s state waits for a job of `target`; throws the
     /// cycle when that wait could never end. Nothing is recorded for the host, which no job
-    /// waits for.
-    static func enterWaitGraph(from L: OpaquePointer, to target: LuaObject) throws {
-        guard let waiter = LuaStateContext.of(L)?.object else { return }
-        if let cycle = WaitGraph.enter(waiter.desync.waitNode, waitsFor: target.desync.waitNode) {
-            throw LuaError(message: "deadlock: \(cycle)")
+    /// waits for (nil).
+    static func enterWaitGraph(from L: OpaquePointer, to target: LuaObject) throws -> WaitGraph.Edge? {
+        guard let waiter = LuaStateContext.of(L)?.object else { return nil }
+        switch WaitGraph.enter(waiter.desync.waitNode, waitsFor: target.desync.waitNode) {
+        case .success(let edge): return edge
+        case .failure(let cycle): throw LuaError(message: "deadlock: \(cycle.description)")
         }
     }
 
     /// Runs `body` (a blocking wait of the job running in `L`'s state, if any, on `target`'s
-    /// work) with the wait recorded in the wait-for graph.
-    static func blockingWait<R>(from L: OpaquePointer, on target: LuaObject?, _ body: () throws -> R) throws -> R {
-        guard let target, let waiter = LuaStateContext.of(L)?.object else { return try body() }
-        try enterWaitGraph(from: L, to: target)
-        defer { WaitGraph.leave(waiter.desync.waitNode) }
+    /// work, or a `sync` that runs `target`'s job here) with the wait recorded in the wait-for
+    /// graph; `reached`, when given, ends the record as soon as it is reached.
+    static func blockingWait<R>(
+        from L: OpaquePointer, on target: LuaObject?, reached: (any Waitable)? = nil, _ body: () throws -> R
+    ) throws -> R {
+        guard let target, let edge = try enterWaitGraph(from: L, to: target) else { return try body() }
+        defer { edge.leave() }
+        if let reached, !reached.onDone({ edge.leave() }) { edge.leave() }
         return try body()
     }
 

@@ -39,8 +39,11 @@ enum ObjectMethods {
         }
         let (_, cargo) = try job(call)
         let context = try call.context
-        // An idle object runs the job right here (the core's fast path), in every caller.
-        if let start = object.trySync(cargo) { return try returnStart(start, of: object, call) }
+        // An idle object runs the job right here (the core's fast path), in every caller: from a
+        // job, that is a wait of this job on the object's, in the wait-for graph while it runs.
+        if let start = try LuaCall.blockingWait(from: call.L, on: object, { object.trySync(cargo) }) {
+            return try returnStart(start, of: object, call)
+        }
         if context.isHost {
             // Behind other jobs, the host waits interruptibly (Ctrl-C).
             return try call.returnFutureOutcome(try object.interruptibleSync(cargo))

@@ -60,8 +60,9 @@ struct LuaSuspension: @unchecked Sendable {
     let gate: any Waitable
     /// Pushes what the suspended call returns, throws its error, or suspends again.
     let resume: (LuaCall) throws -> Int32
-    /// The object whose job this one waits for (an edge of the wait-for graph, left on resume).
-    let waitsFor: LuaObject?
+    /// The wait's edge in the wait-for graph, if it waits for another object's job: left as soon
+    /// as the gate opens (`ObjectState.suspend`).
+    let edge: WaitGraph.Edge?
 }
 
 /// The job running in a state now, as the functions it calls see it: whether they may suspend it,

@@ -78,7 +78,7 @@ final class ObjectState {
     /// The next slice of a job that suspended: its wait is over (or cancelled).
     private func resume(_ job: SuspendedLuaJob, after suspension: LuaSuspension) {
         guard let L = state else { return }
-        if suspension.waitsFor != nil { WaitGraph.leave(job.object.desync.waitNode) }
+        suspension.edge?.leave()
         job.running.control?.setSuspended(false)
         job.running.resumeAction = suspension.resume
         switch runSlice(job.running, in: L, arguments: 0) {
@@ -96,6 +96,9 @@ final class ObjectState {
             control.setSuspended(true)
             gate = FirstOf([gate, control.cancelRequest])
         }
+        // The wait is over when the gate opens, though the job resumes later: a wait elsewhere
+        // meanwhile must not see it in the wait-for graph.
+        if let edge = suspension.edge, !gate.onDone({ edge.leave() }) { edge.leave() }
         job.object.desync.suspendRunningJob(until: gate, kind: job.kind) { state in
             state.resume(job, after: suspension)
         }

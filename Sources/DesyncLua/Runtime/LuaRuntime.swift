@@ -140,7 +140,12 @@ public final class LuaRuntime {
                 continue
             }
             let outcome = BlockingWait.wait(
-                for: busy.desync.drained, stop: stop, fallback: RuntimeWork(runtime: core))
+                for: busy.desync.drained, stop: stop, fallback: RuntimeWork(runtime: core), deadlocks: .report)
+            if case .deadlock(let message) = outcome {
+                StandardError.writeLine(message)
+                waitFoundStuckWork = true
+                return false
+            }
             if outcome == .stuck {
                 let stuck = core.liveObjects.filter { $0.pending > 0 }.map(\.name)
                 StandardError.writeLine("desync: work left that can never run (no thread can run it, or every job left waits for something only a job could bring) on: \(stuck.joined(separator: ", "))")

@@ -32,8 +32,11 @@ struct LuaWait {
         for target: any Waitable, driver: (any WaitDriver)? = nil, until deadline: ContinuousClock.Instant?,
         fallback: (any WaitDriver)?, stuck: @autoclosure () -> String
     ) throws(LuaError) -> Bool {
-        let outcome = BlockingWait.wait(for: target, driver: driver, until: deadline, stop: stopCheck, fallback: fallback)
+        let outcome = BlockingWait.wait(
+            for: target, driver: driver, until: deadline, stop: stopCheck, fallback: fallback, deadlocks: .report)
         switch outcome {
+        case .deadlock(let message):
+            throw LuaError(message: message.hasPrefix("desync: ") ? String(message.dropFirst(8)) : message)
         case .done where isHost && runtime.takeInterrupt():
             // Reached, but Ctrl-C came meanwhile (it may have stopped a job this wait ran).
             throw .interrupted
