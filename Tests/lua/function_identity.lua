@@ -66,3 +66,32 @@ do
   assert(obj:sync(f) == "F")
   assert(obj:sync(load("return function() return 'G' end")()) == "G")
 end
+
+-- desync's own functions arrive as the target's own (issue 18: rawequal was false for all)
+local function ownFunctions(module)
+  local names = {}
+  for name, f in pairs(module) do if type(f) == "function" then names[#names + 1] = name end end
+  for name, f in pairs(module.scheduler) do if type(f) == "function" then names[#names + 1] = "scheduler." .. name end end
+  for name, f in pairs(module.trace) do if type(f) == "function" then names[#names + 1] = "trace." .. name end end
+  return names
+end
+local function lookup(module, path)
+  local value = module
+  for part in path:gmatch("[^.]+") do value = value[part] end
+  return value
+end
+local names = ownFunctions(desync)
+assert(#names >= 15, #names)
+for _, name in ipairs(names) do
+  local same = obj:sync(function(_, f, path)
+    local value = desync
+    for part in path:gmatch("[^.]+") do value = value[part] end
+    return rawequal(f, value)
+  end, lookup(desync, name), name)
+  assert(same, "desync." .. name .. " did not arrive as the job's own")
+end
+-- inside tables and as upvalues too
+local sleep = desync.sleep
+assert(obj:sync(function(_, t)
+  return rawequal(t.sleep, desync.sleep) and rawequal(sleep, desync.sleep) and rawequal(t.new, desync.new)
+end, { sleep = desync.sleep, new = desync.new }))

@@ -36,6 +36,35 @@ enum LuaSwiftFunction {
         desync_pop(L, 1)
     }
 
+    /// Makes the closure at `index` (pushed by `push(_:onto:)` for `f`, with no extra upvalues)
+    /// the one that `f` arrives as when it crosses into this state (`pushModuleFunction`). Needs
+    /// 5 free stack slots.
+    static func registerAsModuleFunction(_ f: desync_swift_function, at index: Int32, in L: OpaquePointer) {
+        let index = lua_absindex(L, index)
+        LuaRegistryTable.push(.moduleFunctions, onto: L)
+        lua_pushvalue(L, index)
+        lua_rawsetp(L, -2, unsafeBitCast(f, to: UnsafeRawPointer.self))
+        desync_pop(L, 1)
+    }
+
+    /// Pushes the closure registered for `f` in this state and returns true, if there is one
+    /// and it still calls `f` (`debug.setupvalue` could have changed it); else pushes nothing.
+    /// Raw access only; needs 3 free stack slots.
+    static func pushModuleFunction(_ f: desync_swift_function, onto L: OpaquePointer) -> Bool {
+        let top = lua_gettop(L)
+        guard LuaRegistryTable.pushIfPresent(.moduleFunctions, onto: L) else { return false }
+        let address = unsafeBitCast(f, to: UnsafeRawPointer.self)
+        guard lua_rawgetp(L, -1, address) == LUA_TFUNCTION, lua_getupvalue(L, -1, 1) != nil,
+              lua_type(L, -1) == LUA_TLIGHTUSERDATA, lua_touserdata(L, -1) == UnsafeMutableRawPointer(mutating: address)
+        else {
+            lua_settop(L, top)
+            return false
+        }
+        desync_pop(L, 1)
+        desync_remove(L, -2)
+        return true
+    }
+
     /// The Swift function behind the value at `index`, or nil when it is not a closure pushed by
     /// `push(_:upvalues:onto:)`. Raw access only; needs 2 free stack slots.
     ///

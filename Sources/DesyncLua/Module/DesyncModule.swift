@@ -108,6 +108,10 @@ enum LinePrinting {
         let L = L!
         var length = 0
         guard lua_type(L, 1) == LUA_TSTRING, let bytes = lua_tolstring(L, 1, &length) else { return 0 }
+        if let output = LuaStateContext.of(L)?.standardOutput {
+            output.writeLine(bytes, count: length)
+            return 0
+        }
         flockfile(desync_stdout())
         fwrite(bytes, 1, length, desync_stdout())
         fputc(10, desync_stdout())

@@ -7,10 +7,12 @@ enum LuaFunctions {
     }
 
     /// Sets `table[name] = function` (raw) for each entry, on the table at the top of the stack.
+    /// Each becomes the closure that its Swift function crosses into this state as.
     static func register(_ functions: [(String, desync_swift_function)], into L: OpaquePointer) {
         for (name, function) in functions {
             lua_pushstring(L, name)
             push(function, onto: L)
+            LuaSwiftFunction.registerAsModuleFunction(function, at: -1, in: L)
             lua_rawset(L, -3)
         }
     }

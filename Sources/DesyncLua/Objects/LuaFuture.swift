@@ -140,7 +140,7 @@ extension LuaCall {
             guard winner >= 1, winner <= parts.count, case .success(let results) = parts[winner - 1].future.outcome else {
                 return try returnValues(cargo)
             }
-            let count = try returnValues(results)
+            let count = try returnResults(of: parts[winner - 1], results)
             lua_pushinteger(L, lua_Integer(winner))
             desync_insert(L, 1)
             return count + 1

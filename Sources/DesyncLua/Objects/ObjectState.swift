@@ -37,6 +37,7 @@ final class ObjectState {
     /// suspend (a wait inside it blocks its thread).
     func run(_ call: LuaCargo, extra: LuaCargo? = nil, for object: LuaObject) -> Result<LuaCargo, LuaJobError> {
         guard let L = prepared(for: object) else { return .failure(Self.noState(object)) }
+        defer { StateStandardOutput.jobEnded(in: L) }
         return onHostThread(L) { JobRunner.run(in: L, dataRef: dataRef, call: call, extra: extra) }
     }
 
@@ -106,6 +107,7 @@ final class ObjectState {
 
     /// Hands a job's outcome to where it goes.
     private func finish(_ outcome: Result<LuaCargo, LuaJobError>, end: LuaJobEnd, object: LuaObject) -> LuaJobStart {
+        if let state { StateStandardOutput.jobEnded(in: state) }
         switch end {
         case .caller:
             break

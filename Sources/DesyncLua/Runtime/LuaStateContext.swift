@@ -26,6 +26,8 @@ final class LuaStateContext {
     let generatorDemand: GeneratorDemand
     /// `f:on_done` callbacks waiting for this state's `desync.poll()`; made on first use.
     lazy var futureCallbacks = FutureCallbackQueue()
+    /// An object state's `io.stdout`, which writes whole lines; nil for the host's.
+    var standardOutput: StateStandardOutput?
 
     private init(runtime: RuntimeCore, object: LuaObject?, isHost: Bool) {
         self.runtime = runtime

@@ -1,17 +1,18 @@
 import CLua
 
 /// Makes Lua states the way desync needs them: standard libraries, the host's module search
-/// paths, the `desync` module preloaded and global, `print` writing whole lines.
+/// paths, the `desync` module preloaded and global, `print` and `io.stdout` writing whole lines.
 enum StatePreparation {
     /// A new state for an object, its memory counted in `memory` (whose limit applies from its
     /// first job), or nil if Lua cannot make one.
     static func newObjectState(runtime: RuntimeCore, object: LuaObject, memory: LuaMemoryAccount) -> OpaquePointer? {
         guard let L = desync_newstate_with_memory(memory.record) else { return nil }
-        LuaStateContext.attach(to: L, runtime: runtime, object: object, isHost: false)
+        let context = LuaStateContext.attach(to: L, runtime: runtime, object: object, isHost: false)
         let paths = object.packagePaths ?? runtime.packagePaths
         setPackageField(L, "path", paths.path)
         setPackageField(L, "cpath", paths.cpath)
         DesyncModule.install(in: L)
+        context.standardOutput = StateStandardOutput.install(in: L)
         memory.applyLimit()
         return L
     }
@@ -29,7 +30,10 @@ enum StatePreparation {
         let context = desync_extraspace(L).pointee
         // Finalizers run by lua_close may call desync.self() after the object is gone.
         LuaStateContext.of(L)?.object = nil
+        // Finalizers may write too: the stream closes after them.
+        let standardOutput = LuaStateContext.of(L)?.standardOutput
         lua_close(L)
+        standardOutput?.close()
         if let context { Unmanaged<LuaStateContext>.fromOpaque(context).release() }
     }
 

@@ -120,6 +120,8 @@ struct LuaCargoPush {
                 // Upvalues are set in `fillNodes`, once every node they may refer to exists.
                 let count = Int32(function.upvalues.count)
                 precondition(lua_checkstack(L, count + 5) != 0, "desync: Lua stack overflow while pushing a Swift function")
+                // One of desync's own functions arrives as the target's own (`rawequal`).
+                if count == 0, LuaSwiftFunction.pushModuleFunction(function.function.function, onto: L) { break }
                 for _ in 0..<count { lua_pushnil(L) }
                 LuaSwiftFunction.push(function.function.function, upvalues: count, onto: L)
             }

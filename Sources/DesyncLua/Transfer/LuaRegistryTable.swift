@@ -16,6 +16,10 @@ enum LuaRegistryTable {
     /// Swift functions pushed by `LuaSwiftFunction.push`: closure -> true. Weak keys, so the record
     /// never keeps a function alive. Transfer recognises "the same Swift function" by membership.
     case swiftFunctions
+    /// Target side: a Swift function's address (light userdata) -> the closure this state's
+    /// `desync` module registered for it (`LuaFunctions.register`), so that `desync.sleep` sent
+    /// to a job is that job's `desync.sleep` (`rawequal`). Weak values.
+    case moduleFunctions
 
     /// The table's key in the registry: a light userdata, the address of one byte that only this
     /// module has, as the Lua manual suggests for a C library's registry entries. Looked up for
@@ -26,9 +30,9 @@ enum LuaRegistryTable {
         UnsafeMutableRawPointer(bitPattern: Self.keyBase + index)!
     }
 
-    /// Four bytes allocated once and never touched: only their addresses matter. Kept as an
+    /// Five bytes allocated once and never touched: only their addresses matter. Kept as an
     /// address (a Sendable integer), since nothing reads or writes through it.
-    private static let keyBase = Int(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: 4, alignment: 1))
+    private static let keyBase = Int(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: 5, alignment: 1))
 
     private var index: Int {
         switch self {
@@ -36,13 +40,14 @@ enum LuaRegistryTable {
         case .loadedFunctions: 1
         case .liveProxies: 2
         case .swiftFunctions: 3
+        case .moduleFunctions: 4
         }
     }
 
     private var weakMode: StaticString {
         switch self {
         case .dumpedBytecode, .swiftFunctions: "k"
-        case .loadedFunctions, .liveProxies: "v"
+        case .loadedFunctions, .liveProxies, .moduleFunctions: "v"
         }
     }
 
