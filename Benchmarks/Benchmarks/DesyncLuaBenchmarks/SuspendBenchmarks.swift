@@ -164,8 +164,9 @@ let chainLength = 100
 /// object of a chain of `chainLength + 1` calls `hop`, which syncs the next object with `hop`,
 /// and so on down the chain (each job waits for the rest of the chain), `laps` times (not 10,000
 /// deep at once: each nested sync takes a few KB of the thread's stack). `bench_ping_pong`: a job
-/// on A syncs B with a function literal 10,000 times. The objects are idle, so every sync runs
-/// its job at once on the calling thread (no suspension).
+/// on A syncs B with a function literal 10,000 times; `bench_ping_pong_hoisted`, with one function
+/// made before the loop (its code crosses once), shows what the literal costs. The objects are
+/// idle, so every sync runs its job at once on the calling thread (no suspension).
 let hopPrelude = """
     local chain = {}
     for i = 1, \(chainLength + 1) do chain[i] = desync.new({}, { name = "bench.chain" .. i }) end
@@ -198,6 +199,16 @@ let hopPrelude = """
         end, b, count)
         assert(sum == count * (count + 1) // 2, "wrong sum " .. sum)
     end
+
+    function bench_ping_pong_hoisted(count)
+        local sum = a:sync(function(_, b, count)
+            local function f(data, i) data.n = data.n + 1 return i end
+            local sum = 0
+            for i = 1, count do sum = sum + b:sync(f, i) end
+            return sum
+        end, b, count)
+        assert(sum == count * (count + 1) // 2, "wrong sum " .. sum)
+    end
     """
 
 func syncHops() {
@@ -212,6 +223,11 @@ func syncHops() {
 
     Benchmark(name(workload, "desync-lua 2 objects, a job on A syncs B"), configuration: configuration) { benchmark in
         measure(benchmark, prelude: hopPrelude, warmUp: "bench_ping_pong(10)", source: "bench_ping_pong(\(hopCount))")
+    }
+
+    Benchmark(name(workload, "desync-lua 2 objects, a job on A syncs B, f hoisted"), configuration: configuration) { benchmark in
+        measure(benchmark, prelude: hopPrelude, warmUp: "bench_ping_pong_hoisted(10)",
+                source: "bench_ping_pong_hoisted(\(hopCount))")
     }
 }
 
