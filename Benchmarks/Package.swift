@@ -29,11 +29,15 @@ let package = Package(
             name: "DesyncLuaBenchmarks",
             dependencies: [
                 .product(name: "DesyncLua", package: mainPackage),
+                .product(name: "Desync", package: mainPackage),
                 .product(name: "Benchmark", package: "benchmark"),
+                "CHeapInUse",
             ],
             path: "Benchmarks/DesyncLuaBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // glibc's heap statistics, for the memory of suspended jobs (DesyncLuaBenchmarks).
+        .target(name: "CHeapInUse", path: "Support/CHeapInUse"),
         // A harness-free driver of the same workloads, for perf and callgrind.
         .executableTarget(
             name: "DesyncProfile",

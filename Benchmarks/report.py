@@ -34,6 +34,32 @@ TARGETS = {
 # Targets on a row's own median per job: (workload, implementation) -> (maximum ns, text).
 TIME_TARGETS = {
     ("lua sync round trip", "desync-lua obj:sync(f)"): (2000.0, "< 2 µs"),
+    # Issue 14's.
+    ("lua 10k sync hops from jobs", "desync-lua chain of 101 objects, 100 nested syncs a lap"): (3000.0, "< 3 µs a hop"),
+    ("lua 10k sync hops from jobs", "desync-lua 2 objects, a job on A syncs B"): (3000.0, "< 3 µs a hop"),
+}
+# Targets on a row's median against a peer's, in the same run: (workload, desync row) -> (peer
+# row, maximum desync/peer ratio, text). Issue 14's.
+PEER_LIMITS = {
+    ("lua 10k jobs sleeping 0.1 s", "desync-lua, default pool"): ("luv timers, 1 loop thread", 2.0, "<= 2x luv's time"),
+    ("lua 10k jobs sleeping 0.1 s", "desync-lua, 1 thread"): ("luv timers, 1 loop thread", 2.0, "<= 2x luv's time"),
+}
+# Targets on what a row costs beyond another row doing the same work without one step, per job:
+# (workload, row) -> (the row without it, maximum ns of difference, text). Issue 14's: a job that
+# suspends and resumes against the same job where the wait runs inline.
+DIFFERENCES = {
+    ("lua suspend and resume", "desync-lua b:future(f):wait() in a job (suspends), 0 threads"):
+        ("desync-lua b:sync(f) in a job (inline, no suspend), 0 threads", 2000.0, "suspend+resume <= 2 µs"),
+    ("lua suspend and resume", "desync-lua b:future(f):wait() in a job (suspends), default pool"):
+        ("desync-lua b:sync(f) in a job (inline, no suspend), default pool", 2000.0, "suspend+resume <= 2 µs"),
+}
+# Targets on a custom metric in bytes per job (DesyncLuaBenchmarks records them once per
+# iteration; the table shows their medians): (workload, row) -> (metric, maximum bytes, text,
+# other metrics shown next to it as (metric, label)). Issue 14's.
+MEMORY_TARGETS = {
+    ("lua suspended job memory", "desync-lua 10k jobs suspended in s:receive()"):
+        ("heap bytes per suspended job", 2048, "<= 2 KB heap per suspended job",
+         [("Lua state bytes per suspended job", "of which Lua states")]),
 }
 # Speed-ups of running jobs in parallel: (workload, parallel row) -> (serial row, minimum or None
 # when only shown, text). The speed-up is the median of per-round ratios when the two rows were
@@ -61,12 +87,20 @@ REFERENCES = {
     "lua sync round trip": "desync-lua obj:sync(f)",
     "lua 100k async then drain": "desync-lua obj:async",
     "lua 4 CPU-bound jobs": "desync-lua 4 objects",
+    "lua 10k jobs sleeping 0.1 s": "desync-lua, default pool",
+    "lua suspend and resume": "desync-lua b:future(f):wait() in a job (suspends), 0 threads",
+    "lua 10k sync hops from jobs": "desync-lua chain of 101 objects, 100 nested syncs a lap",
+    "lua suspended job memory": "desync-lua 10k jobs suspended in s:receive()",
 }
 # Jobs per iteration of the benchmarks whose scaling factor is 1 (ordo-one has none for 100k).
-JOBS_PER_ITERATION = {"lua 100k async then drain": 100_000, "lua 4 CPU-bound jobs": 4}
+JOBS_PER_ITERATION = {"lua 100k async then drain": 100_000, "lua 4 CPU-bound jobs": 4,
+                      "lua 10k jobs sleeping 0.1 s": 10_000, "lua 10k sync hops from jobs": 10_000,
+                      "lua suspended job memory": 10_000}
 # The order of the table; workloads not listed here follow, alphabetically.
 WORKLOADS = ["sync idle", "async 1 object", "async 1000 objects", "future round trip",
-             "lua sync round trip", "lua 100k async then drain", "lua 4 CPU-bound jobs"]
+             "lua sync round trip", "lua 100k async then drain", "lua 4 CPU-bound jobs",
+             "lua 10k jobs sleeping 0.1 s", "lua suspend and resume", "lua 10k sync hops from jobs",
+             "lua suspended job memory"]
 # Marks the rows that are not ordo-one benchmarks (the Lua peers, timed by their own script).
 EXTERNAL = "†"
 ALLOCATION_TARGET = 1.0  # at most one allocation per `async` job
@@ -161,6 +195,10 @@ def load_baseline(baseline):
                 # Not per job: one ratio per iteration, in per mille.
                 metrics["pairedSpeedUp"] = median / 1000
                 continue
+            if metric == "custom":
+                # Already per job (MEMORY_TARGETS' metrics): kept by name, as measured.
+                metrics["custom:" + measurement["metric"]["custom"].get("_0", "")] = median
+                continue
             jobs = measurement.get("scalingFactor", 1)
             if jobs == 1:
                 jobs = JOBS_PER_ITERATION.get(workload, 1)
@@ -183,6 +221,11 @@ def format_time(nanoseconds):
     if nanoseconds >= 10:
         return f"{nanoseconds:.0f} ns"
     return f"{nanoseconds:.1f} ns"
+
+
+def format_bytes(value):
+    """Bytes as "1,234 B" (the memory targets' metrics are small: per job)."""
+    return f"{value:,.0f} B"
 
 
 def format_count(value):
@@ -318,6 +361,34 @@ def table(rows, other=None, other_name=None):
                 if minimum is not None and value < minimum:
                     missed.append(f"{workload} {name}: {text}, measured {describe_speedup(rows, workload, name)}"
                                   + (f" ({limit})" if limit else ""))
+        if (workload, name) in PEER_LIMITS and time:
+            peer, maximum, text = PEER_LIMITS[(workload, name)]
+            peer_time = rows.get((workload, peer), {}).get("wallClock")
+            if peer_time:
+                value = time / peer_time
+                met = value <= maximum
+                target += ("; " if target else "") + f"{text}: {'met' if met else '**missed**'} ({value:.2f}x)"
+                if not met:
+                    missed.append(f"{workload} {name}: {text}, measured {value:.2f}x {peer}")
+        if (workload, name) in DIFFERENCES and time:
+            base, maximum, text = DIFFERENCES[(workload, name)]
+            base_time = rows.get((workload, base), {}).get("wallClock")
+            if base_time:
+                value = time - base_time
+                met = value <= maximum
+                target += ("; " if target else "") + f"{text}: {'met' if met else '**missed**'} ({format_time(value)})"
+                if not met:
+                    missed.append(f"{workload} {name}: {text}, measured {format_time(value)} over '{base}'")
+        if (workload, name) in MEMORY_TARGETS:
+            metric, maximum, text, shown = MEMORY_TARGETS[(workload, name)]
+            value = metrics.get("custom:" + metric)
+            if value is not None:
+                met = value <= maximum
+                others = "".join(f", {label} {format_bytes(metrics['custom:' + other])}"
+                                 for other, label in shown if "custom:" + other in metrics)
+                target += ("; " if target else "") + f"{text}: {'met' if met else '**missed**'} ({format_bytes(value)}{others})"
+                if not met:
+                    missed.append(f"{workload} {name}: {text}, measured {format_bytes(value)}")
         allocations = metrics.get("mallocCountTotal")
         if name.startswith("Desync") and "async" in name and allocations is not None:
             met = allocations <= ALLOCATION_TARGET + 0.01

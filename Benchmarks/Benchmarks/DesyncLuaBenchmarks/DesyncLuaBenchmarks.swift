@@ -19,6 +19,7 @@ let benchmarks: @Sendable () -> Void = {
     syncRoundTrip()
     asyncThenDrain()
     cpuBoundSpeedUp()
+    suspendBenchmarks()
 }
 
 /// The metrics every benchmark records, as in DesyncBenchmarks.
