@@ -114,6 +114,20 @@ static inline int desync_resume(lua_State *co, lua_State *from, int nargs, int *
     return status;
 }
 
+static inline int desync_noop(lua_State *L) { (void)L; return 0; }
+
+/// Before a job's first slice in a state with a memory limit: the stack room and the call record
+/// that starting its function needs are made now, while nothing may fail, so a job that was
+/// handed values beyond the limit still starts (as a job on the state itself did: only the job's
+/// own allocations fail). A coroutine has no call record to spare until it has made a call.
+static inline void desync_prepare_coroutine(lua_State *co) {
+    desync_memory *m = desync_memory_of(co);
+    if (m == NULL || m->limit == 0) return;
+    lua_checkstack(co, 2 * LUA_MINSTACK);
+    lua_pushcfunction(co, desync_noop);
+    (void)lua_pcall(co, 0, 0, 0);
+}
+
 /// Closes a coroutine that ended with an error: its pending to-be-closed variables are closed
 /// (their `__close` runs with the error), so it can be dropped. Lua code runs: allocations may fail.
 /// Lua 5.4.4 returns the coroutine's own error status here even when every `__close` succeeded.

@@ -10,6 +10,11 @@ enum ModuleProcess {
         var stderr: String
     }
 
+    /// True in a ThreadSanitizer or AddressSanitizer build: its desync.so needs the sanitizer's
+    /// runtime, which stock lua5.4 and the test's C program do not load ("undefined symbol:
+    /// __tsan_func_entry"). scripts/test runs the release module under lua5.4 instead.
+    static let sanitizerBuild = dlsym(nil, "__tsan_init") != nil || dlsym(nil, "__asan_init") != nil
+
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -134,3 +134,11 @@ desync.scheduler.set_memory_limit()
 assert(desync.scheduler.memory_limit() == nil, "no value clears the default, as nil does")
 fails("calling 'memory' on bad self (desync.object expected, got table)", big.memory, {})
 assert(desync.scheduler.memory_limit() == nil)
+
+-- Values handed to an object are delivered even beyond its limit, and its job starts (jobs run as
+-- coroutines: starting one must not need memory the limit refuses).
+local small = desync.new({}, { name = "small", memory_limit = 300000 })
+local handed = {}
+for i = 1, 50000 do handed[i] = ("y"):rep(20) .. i end
+assert(small:sync(function(_, t) return #t end, handed) == 50000)
+assert(small:sync(function() return 1 end) == 1)

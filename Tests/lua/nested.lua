@@ -36,3 +36,14 @@ end
 for _ = 1, 4 do collectgarbage() end
 local survivor = desync.new({})
 assert(survivor:sync(function() return desync.self() end) == survivor)
+-- Jobs nested in one another's sync on one thread: 400 deep works; past the limit a Lua error
+-- ("C stack overflow"), never a crash of the thread's stack.
+do
+  local chain = {}
+  for i = 1, 1001 do chain[i] = desync.new({}) end
+  for i = 1, 1000 do chain[i]:sync(function(d, n) d.next = n end, chain[i + 1]) end
+  local function go(data, k) if k == 0 then return 0 end return data.next:sync(go, k - 1) + 1 end
+  assert(chain[1]:sync(go, 400) == 400)
+  local ok, err = pcall(chain[1].sync, chain[1], go, 1000)
+  assert(not ok and tostring(err):find("C stack overflow", 1, true), tostring(err))
+end

@@ -38,6 +38,12 @@ package final class DesyncTimer: Waitable {
         }
     }
 
+    /// True while something is registered to hear of the firing. A registration that was made
+    /// and is no longer wanted (a `FirstOf` whose other target came first) still counts.
+    var hasWaiters: Bool {
+        wakeList.withLockedValue { !$0.isEmpty }
+    }
+
     /// Called by the timer queue once the deadline has passed.
     func fire() {
         let woken = wakeList.withLockedValue { list in

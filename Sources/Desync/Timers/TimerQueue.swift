@@ -36,6 +36,9 @@ package final class TimerQueue: Sendable {
         var heap = Heap<Entry>()
         var sequence: UInt64 = 0
         var thread = ThreadPhase.none
+        /// Timers taken off the heap and not done firing: until their callbacks have run (a
+        /// suspended job's queue made ready), they still count as pending.
+        var firing = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -45,7 +48,16 @@ package final class TimerQueue: Sendable {
     package init() {}
 
     /// Timers set and not fired.
-    package var count: Int { state.withLockedValue { $0.heap.count } }
+    package var count: Int { state.withLockedValue { $0.heap.count + $0.firing } }
+
+    /// Pending timers that something waits on (a suspended job, a future's waiter): a timer
+    /// nobody waits for any more (its job ended, its sleep was cancelled) will bring nothing when
+    /// it fires, so a wait that asks "can anything still happen?" does not count it.
+    package var waitedCount: Int {
+        state.withLockedValue { state in
+            state.firing + state.heap.unordered.reduce(0) { $0 + ($1.timer.hasWaiters ? 1 : 0) }
+        }
+    }
 
     /// True when no timer thread could start, so waiters must fire timers.
     var waitersFireTimers: Bool {
@@ -90,10 +102,13 @@ package final class TimerQueue: Sendable {
             while let first = state.heap.min, first.deadline <= now {
                 due.append(state.heap.removeMin().timer)
             }
+            state.firing += due.count
             return state.heap.min?.deadline
         }
+        guard !due.isEmpty else { return (false, next) }
         for timer in due { timer.fire() }
-        return (!due.isEmpty, next)
+        state.withLockedValue { $0.firing -= due.count }
+        return (true, next)
     }
 
     private func runThread(_ parker: Parker) {

@@ -37,6 +37,8 @@ struct WakeList: Sendable {
     mutating func add(_ parker: Parker) { parkers.append(parker) }
     mutating func add(_ callback: @escaping @Sendable () -> Void) { callbacks.append(callback) }
 
+    var isEmpty: Bool { parkers.isEmpty && callbacks.isEmpty }
+
     mutating func take() -> WakeList {
         let taken = self
         self = WakeList()

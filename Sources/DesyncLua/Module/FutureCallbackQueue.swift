@@ -50,6 +50,14 @@ final class FutureCallbackQueue: Sendable {
     func finished(_ number: Int) {
         state.withLockedValue { state in
             guard let ready = state.waiting.removeValue(forKey: number) else { return }
+            // Callbacks of one future run in the order they were registered: one registered on
+            // a future that had just finished is told at once, maybe before the future's own
+            // wake-up has told the earlier ones.
+            let earlier = state.waiting.filter { $0.key < number && $0.value.future === ready.future }.sorted { $0.key < $1.key }
+            for (earlierNumber, earlierReady) in earlier {
+                state.waiting.removeValue(forKey: earlierNumber)
+                state.ready.append(earlierReady)
+            }
             state.ready.append(ready)
             if state.eventFD >= 0 { Self.signal(state.eventFD) }
         }

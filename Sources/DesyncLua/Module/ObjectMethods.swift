@@ -109,18 +109,22 @@ enum ObjectMethods {
             lua_pushstring(call.L, "busy")
             return 2
         }
-        let outcome: Result<LuaCargo, any Error>
         switch start {
-        case .finished(let finished): outcome = finished.mapError { $0 }
+        case .finished(let outcome):
+            return try returnTried(outcome.mapError { $0 }, call)
         case .suspended(let future):
-            // The job started here and suspended: `try_sync` does not wait, so it reports busy,
-            // and the job goes on by itself (its failure, if any, is reported).
-            object.reportFailure(of: future!)
-            lua_settop(call.L, 0)
-            lua_pushboolean(call.L, 0)
-            lua_pushstring(call.L, "busy")
-            return 2
+            // The object was idle and the job started here, then waited: `try_sync` never waits
+            // behind other jobs, but its own job has begun and may have changed the data, so it
+            // waits for that job's end (suspending, from a job) rather than say "busy" for a job
+            // that goes on.
+            return try call.await(future!, of: object, timeout: nil, describe: "cannot try_sync with desync.object: \(object.name)") { call, outcome in
+                try returnTried(outcome!, call)
+            }
         }
+    }
+
+    /// `true, results...` of a job that `try_sync` ran, or its error raised.
+    private static func returnTried(_ outcome: Result<LuaCargo, any Error>, _ call: LuaCall) throws -> Int32 {
         let L = call.L
         let count = try call.returnFutureOutcome(outcome)
         guard count >= 0 else { return count }

@@ -80,8 +80,7 @@ extension JobRunner {
 
     /// Resumes the job's coroutine with the `arguments` on top of its stack (its function and
     /// arguments at the start; nothing when it resumes from a suspension).
-    static func resume(_ running: RunningLuaJob, from L: OpaquePointer, arguments: Int32) -> Slice {
-        let coroutine = running.coroutine
+    static func resume(_ running: RunningLuaJob, coroutine: OpaquePointer, from L: OpaquePointer, arguments: Int32) -> Slice {
         var resultCount: Int32 = 0
         let status = desync_resume(coroutine, L, arguments, &resultCount)
         switch status {

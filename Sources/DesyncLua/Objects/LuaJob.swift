@@ -66,20 +66,25 @@ struct LuaSuspension: @unchecked Sendable {
 }
 
 /// The job running in a state now, as the functions it calls see it: whether they may suspend it,
-/// and where they leave the wait they suspend on.
+/// and where they leave the wait they suspend on. One per object state, reused by each job (the
+/// object runs one job at a time, and a suspended one holds the queue until it ends), so a job
+/// that never suspends allocates none.
 final class RunningLuaJob {
     /// The job's coroutine: only calls made directly in it may suspend the job (a wait inside a
     /// coroutine the job made blocks the thread, as Lua code outside desync expects).
-    let coroutine: OpaquePointer
-    let control: LuaJobControl?
+    var coroutine: OpaquePointer?
+    var control: LuaJobControl?
     /// Set by the function that suspends the job, taken when the slice returns.
     var suspension: LuaSuspension?
     /// Set when the job resumes: what the suspended call returns.
     var resumeAction: ((LuaCall) throws -> Int32)?
 
-    init(coroutine: OpaquePointer, control: LuaJobControl?) {
+    /// Starts a new job's first slice.
+    func reset(coroutine: OpaquePointer, control: LuaJobControl?) {
         self.coroutine = coroutine
         self.control = control
+        suspension = nil
+        resumeAction = nil
     }
 }
 
@@ -88,14 +93,16 @@ final class RunningLuaJob {
 final class SuspendedLuaJob: @unchecked Sendable {
     let object: LuaObject
     let running: RunningLuaJob
-    /// The coroutine's reference in the object state's registry.
+    /// The job's coroutine, and its reference in the object state's registry.
+    let coroutine: OpaquePointer
     let coroutineRef: Int32
     let end: LuaJobEnd
     let kind: JobKind
 
-    init(object: LuaObject, running: RunningLuaJob, coroutineRef: Int32, end: LuaJobEnd, kind: JobKind) {
+    init(object: LuaObject, running: RunningLuaJob, coroutine: OpaquePointer, coroutineRef: Int32, end: LuaJobEnd, kind: JobKind) {
         self.object = object
         self.running = running
+        self.coroutine = coroutine
         self.coroutineRef = coroutineRef
         self.end = end
         self.kind = kind

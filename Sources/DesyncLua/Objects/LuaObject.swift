@@ -79,14 +79,6 @@ final class LuaObject: LuaSharedObject {
         return LuaFuture(future, object: self, control: control)
     }
 
-    /// A job nobody waits for any more (a `try_sync` that suspended): its failure is reported
-    /// when it ends, like an `async` job's.
-    func reportFailure(of future: DesyncFuture<LuaCargo>) {
-        let reported = future.onDone { [self] in
-            if case .failure(let error as LuaJobError) = future.outcome { runtime.errors.report(error, on: self) }
-        }
-        if !reported, case .failure(let error as LuaJobError) = future.outcome { runtime.errors.report(error, on: self) }
-    }
 
     private func submitFuture(_ call: LuaCargo, kind: JobKind) -> (future: DesyncFuture<LuaCargo>, control: LuaJobControl) {
         let future: DesyncFuture<LuaCargo> = desync.makeFuture()

@@ -18,6 +18,8 @@ final class ObjectState {
     /// The coroutine of a job that ended normally, kept for the next job: a coroutine whose
     /// function returned runs another one, so most jobs make none.
     private var idleCoroutine: (thread: OpaquePointer, ref: Int32)?
+    /// What the functions a job calls see of it; one for every job of this state.
+    private let running = RunningLuaJob()
 
     /// Jobs get the data as their first argument (not `desync.spawn`'s).
     private let passesData: Bool
@@ -51,11 +53,13 @@ final class ObjectState {
         let (coroutine, ref) = takeCoroutine(in: L)
         let control: LuaJobControl?
         if case .future(_, let futureControl) = end { control = futureControl } else { control = nil }
-        let running = RunningLuaJob(coroutine: coroutine, control: control)
+        running.reset(coroutine: coroutine, control: control)
         let pushed = JobRunner.push(call, extra: extra, dataRef: passesData ? dataRef : nil, onto: coroutine)
         let slice: JobRunner.Slice
         switch pushed {
-        case .success(let count): slice = runSlice(running, in: L, arguments: count)
+        case .success(let count):
+            desync_prepare_coroutine(coroutine)
+            slice = runSlice(running, in: L, arguments: count)
         case .failure(let error): slice = .finished(.failure(error), reusable: false)
         }
         switch slice {
@@ -70,7 +74,7 @@ final class ObjectState {
                 end = .future(future, LuaJobControl())
                 handedBack = future
             }
-            let job = SuspendedLuaJob(object: object, running: running, coroutineRef: ref, end: end, kind: kind)
+            let job = SuspendedLuaJob(object: object, running: running, coroutine: coroutine, coroutineRef: ref, end: end, kind: kind)
             suspend(job, on: suspension)
             return .suspended(handedBack)
         }
@@ -84,7 +88,7 @@ final class ObjectState {
         job.running.resumeAction = suspension.resume
         switch runSlice(job.running, in: L, arguments: 0) {
         case .finished(let outcome, let reusable):
-            recycle(job.running.coroutine, ref: job.coroutineRef, reusable: reusable, in: L)
+            recycle(job.coroutine, ref: job.coroutineRef, reusable: reusable, in: L)
             _ = finish(outcome, end: job.end, object: job.object)
         case .suspended(let next):
             suspend(job, on: next)
@@ -126,12 +130,20 @@ final class ObjectState {
 
     /// One slice of a job: its coroutine runs until it returns, fails or suspends.
     private func runSlice(_ running: RunningLuaJob, in L: OpaquePointer, arguments: Int32) -> JobRunner.Slice {
+        guard let coroutine = running.coroutine else { return .finished(.failure(JobRunner.failure(in: L, "desync: a job without a coroutine")), reusable: false) }
+        // Each job run inside another's `sync` on this thread nests C frames (a few KiB); past
+        // the limit the job fails instead of overflowing the thread's stack.
+        guard let nesting = NestedJobs.enter() else {
+            return .finished(.failure(JobRunner.failure(
+                in: L, "C stack overflow (more than \(NestedJobs.limit) desync jobs nested in one another's sync on one thread)")), reusable: false)
+        }
+        defer { NestedJobs.leave(nesting) }
         let context = LuaStateContext.of(L)
         let outer = context?.runningJob
         context?.runningJob = running
         defer { context?.runningJob = outer }
-        return onHostThread(running.coroutine) {
-            JobRunner.resume(running, from: L, arguments: arguments)
+        return onHostThread(coroutine) {
+            JobRunner.resume(running, coroutine: coroutine, from: L, arguments: arguments)
         }
     }
 

@@ -94,11 +94,14 @@ final class RuntimeWork: WaitDriver {
     func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
         let scheduler = runtime.scheduler
         guard !scheduler.runsQueuedWork else { return onlySuspendedJobsLeft() }
+        // Read before looking for work: a timer that fires after this reading makes its queue
+        // ready before it stops counting, so either the reading counts it or the look finds
+        // the queue.
+        let timersWaited = scheduler.timers.waitedCount
         if runtime.refillHostGeneratorsIfWanted() || runtime.runQueuedWorkHere() { return .ran }
         // A pool thread still finishing its turn after `set_max_threads(0)` may yet feed it, and
         // a timer may yet resume a suspended job.
-        let stats = scheduler.stats
-        return stats.threadsAlive == 0 && stats.timersPending == 0 ? .stuck : .poll
+        return scheduler.stats.threadsAlive == 0 && timersWaited == 0 ? .stuck : .poll
     }
 }
 
@@ -119,7 +122,7 @@ extension RuntimeWork {
             return .ran
         }
         let quiet = stats.threadsBusy == 0 && stats.threadsBlocked == 0 && stats.readyQueues == 0
-            && stats.timersPending == 0
+            && runtime.scheduler.timers.waitedCount == 0
         let now = ContinuousClock.now
         return allSuspendedSince.withLockedValue { since in
             guard quiet else {
