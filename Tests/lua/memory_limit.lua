@@ -124,7 +124,7 @@ fails("field 'memory_limit' must be a positive integer or false", desync.new, {}
 fails("field 'memory_limit' must be a positive integer or false", desync.new, {}, { memory_limit = 1.5 })
 fails("field 'memory_limit' must be a positive integer or false", desync.new, {}, { memory_limit = true })
 fails("field 'memory_limit' must be a positive integer or false", desync.new, {}, { memory_limit = math.huge })
-fails("bad argument #1 to 'set_memory_limit' (number expected, got string)", desync.scheduler.set_memory_limit, "1")
+fails("bad argument #1 to 'set_memory_limit' (number expected, got string)", desync.scheduler.set_memory_limit, "1 MB")
 fails("bad argument #1 to 'set_memory_limit' (memory limit must be a positive number of bytes)",
   desync.scheduler.set_memory_limit, 0)
 fails("memory limit must be a positive number of bytes", desync.scheduler.set_memory_limit, -1)

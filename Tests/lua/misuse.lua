@@ -29,6 +29,15 @@ fails("bad argument #2 to 'after' (function expected, got nil)", obj.after, obj,
 fails("bad argument #1 to 'set_max_threads' (number expected, got string)", desync.scheduler.set_max_threads, "x")
 fails("thread count must be between 0 and 4096", desync.scheduler.set_max_threads, -1)
 fails("number has no integer representation", desync.scheduler.set_max_threads, 1.5)
+fails("number has no integer representation", desync.scheduler.set_max_threads, "1.5")
+-- numbers given as strings are numbers, as luaL_checkinteger and luaL_checknumber take them
+do
+  local before = desync.scheduler.max_threads()
+  desync.scheduler.set_max_threads("3")
+  assert(desync.scheduler.max_threads() == 3)
+  desync.scheduler.set_max_threads(before)
+  desync.sleep("0.001")
+end
 fails("bad argument #1 to 'sleep' (number expected, got nil)", desync.sleep, nil)
 fails("bad argument #1 to 'on_error' (function or nil expected, got number)", desync.on_error, 3)
 fails("would wait for itself forever", obj.sync, obj, function() return desync.self():sync(function() end) end)

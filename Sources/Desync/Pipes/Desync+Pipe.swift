@@ -74,7 +74,7 @@ extension Desync {
         backpressure: Int,
         _ job: @escaping @Sendable (inout T, E) -> R
     ) -> ChannelPipe<T, E, R> {
-        precondition(backpressure >= 1, "desync: a pipe's backpressure must be 1 or more, not \(backpressure)")
+        if !(backpressure >= 1) { desyncFatal("desync: a pipe's backpressure must be 1 or more, not \(backpressure)") }
         return ChannelPipe(
             object: self, input: input, output: DesyncChannel(capacity: backpressure),
             body: { value, item in job(&value, item) })

@@ -35,7 +35,7 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     /// when `capacity` is nil.
     public init(capacity: Int? = nil) {
         if let capacity {
-            precondition(capacity >= 1, "desync: a channel's capacity must be 1 or more, not \(capacity)")
+            if !(capacity >= 1) { desyncFatal("desync: a channel's capacity must be 1 or more, not \(capacity)") }
         }
         state = NIOLockedValueBox(ChannelState(capacity: capacity))
     }
@@ -64,7 +64,7 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     ///   the item is then not sent.
     public func send(_ item: Element) throws(DesyncChannelError) {
         guard try blockingSend(item, until: nil) else {
-            preconditionFailure("desync: a send without a deadline timed out")
+            desyncFatal("desync: a send without a deadline timed out")
         }
     }
 
@@ -101,7 +101,7 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
         switch blockingReceive(until: nil) {
         case .item(let item): item
         case .closed: nil
-        case .timeout: preconditionFailure("desync: a receive without a deadline timed out")
+        case .timeout: desyncFatal("desync: a receive without a deadline timed out")
         }
     }
 

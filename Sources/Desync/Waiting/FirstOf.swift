@@ -8,7 +8,7 @@ package final class FirstOf: Waitable {
     /// At least one target; the first one's driver is the gate's (the others are timers and
     /// signals, which a waiter cannot drive).
     package init(_ targets: [any Waitable]) {
-        precondition(!targets.isEmpty, "desync: FirstOf needs a target")
+        if !(!targets.isEmpty) { desyncFatal("desync: FirstOf needs a target") }
         self.targets = targets
     }
 

@@ -1,4 +1,5 @@
 import CLua
+import Desync
 
 /// Swift functions as Lua values: C closures over the shim's trampoline, with the Swift function
 /// pointer as upvalue 1.
@@ -26,8 +27,8 @@ enum LuaSwiftFunction {
     /// LuaSwiftFunction.push(counterNext, upvalues: 1, onto: L)
     /// ```
     static func push(_ f: desync_swift_function, upvalues: Int32 = 0, onto L: OpaquePointer) {
-        precondition(upvalues >= 0 && upvalues < 255, "desync: a Swift function has 0...254 extra upvalues")
-        precondition(lua_checkstack(L, 5) != 0, "desync: Lua stack overflow while pushing a Swift function")
+        if !(upvalues >= 0 && upvalues < 255) { desyncFatal("desync: a Swift function has 0...254 extra upvalues") }
+        if !(lua_checkstack(L, 5) != 0) { desyncFatal("desync: Lua stack overflow while pushing a Swift function") }
         desync_pushswiftfunction(L, f, upvalues)
         LuaRegistryTable.push(.swiftFunctions, onto: L)
         lua_pushvalue(L, -2)

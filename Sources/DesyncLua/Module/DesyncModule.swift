@@ -1,4 +1,5 @@
 import CLua
+import Desync
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,7 @@ enum DesyncModule {
     static func install(in L: OpaquePointer) {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        precondition(lua_checkstack(L, 10) != 0, "desync: no Lua stack to install the module")
+        if lua_checkstack(L, 10) == 0 { desyncFatal("desync: no Lua stack to install the module") }
         installMetatable(LuaObject.luaTypeName, methods: ObjectMethods.all, tostring: ObjectMethods.tostring, in: L)
         installMetatable(LuaFuture.luaTypeName, methods: FutureMethods.all, tostring: FutureMethods.tostring, in: L)
         installMetatable(LuaStream.luaTypeName, methods: StreamMethods.all, tostring: StreamMethods.tostring, in: L)

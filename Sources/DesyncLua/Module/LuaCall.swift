@@ -102,9 +102,13 @@ struct LuaCall {
         guard lua_type(L, index) == LUA_TFUNCTION else { throw typeError(index, expected: "function") }
     }
 
+    /// A number, or a string that converts to one, as `luaL_checknumber` takes it (the
+    /// conversion runs no metamethod and cannot raise).
     func number(_ index: Int32) throws -> Double {
-        guard lua_type(L, index) == LUA_TNUMBER else { throw typeError(index, expected: "number") }
-        return lua_tonumberx(L, index, nil)
+        var converted: Int32 = 0
+        let value = lua_tonumberx(L, index, &converted)
+        guard converted != 0 else { throw typeError(index, expected: "number") }
+        return value
     }
 
     func optionalNumber(_ index: Int32) throws -> Double? {
@@ -112,11 +116,16 @@ struct LuaCall {
         return try number(index)
     }
 
+    /// An integer, or a float or string with an integer value, as `luaL_checkinteger` takes it.
     func integer(_ index: Int32) throws -> Int {
-        guard lua_type(L, index) == LUA_TNUMBER else { throw typeError(index, expected: "number") }
         var isInteger: Int32 = 0
         let value = lua_tointegerx(L, index, &isInteger)
-        guard isInteger != 0 else { throw argumentError(index, "number has no integer representation") }
+        guard isInteger != 0 else {
+            var isNumber: Int32 = 0
+            _ = lua_tonumberx(L, index, &isNumber)
+            if isNumber != 0 { throw argumentError(index, "number has no integer representation") }
+            throw typeError(index, expected: "number")
+        }
         return Int(value)
     }
 

@@ -1,4 +1,5 @@
 import CLua
+import Desync
 
 /// Proxy userdata: how a `LuaSharedObject` appears inside one Lua state.
 ///
@@ -16,7 +17,7 @@ enum LuaProxy {
     /// While a state still holds a proxy for `object`, the same userdata is pushed again, so one
     /// shared object has one identity inside each state (it can be a table key, `==` holds).
     static func push(_ object: any LuaSharedObject, onto L: OpaquePointer) {
-        precondition(lua_checkstack(L, 6) != 0, "desync: Lua stack overflow while pushing a proxy")
+        if !(lua_checkstack(L, 6) != 0) { desyncFatal("desync: Lua stack overflow while pushing a proxy") }
         let identity = Unmanaged.passUnretained(object as AnyObject).toOpaque()
         LuaRegistryTable.push(.liveProxies, onto: L)
         lua_pushlightuserdata(L, identity)
@@ -61,7 +62,7 @@ enum LuaProxy {
     /// The table lives in the registry under `name`, where `luaL_newmetatable` would put it; if
     /// someone created it that way first, the proxy fields are added to it.
     static func metatable(forTypeName name: String, onto L: OpaquePointer) {
-        precondition(lua_checkstack(L, 4) != 0, "desync: Lua stack overflow while pushing a metatable")
+        if !(lua_checkstack(L, 4) != 0) { desyncFatal("desync: Lua stack overflow while pushing a metatable") }
         LuaBytes.push(name, onto: L)
         if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) != LUA_TTABLE {
             desync_pop(L, 1)

@@ -38,7 +38,7 @@ public final class LuaRuntime {
     /// A runtime whose objects run on `scheduler`.
     public init(scheduler: Scheduler = .shared) {
         guard let state = StatePreparation.newHostState(memory: hostMemory) else {
-            fatalError("desync: cannot create a Lua state")
+            desyncFatal("desync: cannot create a Lua state")
         }
         hostState = state
         ownsHostState = true

@@ -1,4 +1,5 @@
 import CLua
+import Desync
 
 /// `desync.stream`: callable to make a stream, with a `from` field.
 ///
@@ -9,7 +10,7 @@ import CLua
 enum StreamConstructor {
     /// Pushes the `desync.stream` table.
     static func pushTable(onto L: OpaquePointer) {
-        precondition(lua_checkstack(L, 6) != 0, "desync: no Lua stack for desync.stream")
+        if !(lua_checkstack(L, 6) != 0) { desyncFatal("desync: no Lua stack for desync.stream") }
         lua_createtable(L, 0, 1)
         lua_pushstring(L, "from")
         LuaFunctions.push(fromFunction, onto: L)
