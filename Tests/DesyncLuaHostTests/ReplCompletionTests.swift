@@ -42,6 +42,10 @@ struct ReplCompletionTests {
         try terminal.waitForPrompt()
         try terminal.type("counter_object = desync.new({}) trap = setmetatable({}, { __index = function() print('RAN') end })")
         try terminal.waitForPrompt()
+        // The prompt is drawn a moment before the line editor reads keys; keys typed in between
+        // are echoed by the terminal ahead of the prompt (type-ahead, as with any readline
+        // program). Seen under ThreadSanitizer, which slows that moment down: "counter_o> ".
+        Thread.sleep(forTimeInterval: 0.5)
         try terminal.send("-l", "counter_o")
         try terminal.send("Tab")
         try terminal.waitFor("the completed global") { $0.last == "> counter_object" }
