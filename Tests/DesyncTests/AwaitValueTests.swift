@@ -32,21 +32,28 @@ final class TaskOutcome<Value: Sendable>: Sendable {
 /// `await future.value`: the awaiting task runs a queue nobody runs, and suspends otherwise.
 @Suite("await value drives the queue")
 struct AwaitValueTests {
-    @Test("the job of an idle object runs on the awaiting task's thread, with no hop to the pool")
+    @Test("the job runs on the awaiting task's thread when no pool thread is free: no hop to the pool")
     func runsOnAwaitingThread() async throws {
-        let pool = Scheduler(maxThreads: 2)
+        let pool = Scheduler(maxThreads: 1)
         defer { pool.shutdown(timeout: .seconds(10)) }
+        // The pool's one thread is busy elsewhere until the end of the test.
+        let busy = Latch()
+        let release = Latch()
+        Desync(0, scheduler: pool).async { _ in busy.open(); _ = release.wait() }
+        defer { release.open() }
+        #expect(busy.wait())
         let object = Desync(0, scheduler: pool)
-        var sameThread = 0
-        for round in 0..<200 {
-            let awaiting = currentThread
-            let future = object.future { value -> UInt in value += 1; return currentThread }
-            let jobThread = try await future.value
-            // A woken pool thread may claim the queue first now and then: most rounds, not all.
-            if jobThread == awaiting { sameThread += 1 }
-            _ = round
+        let sameThread = try await bounded(seconds: 10) {
+            var sameThread = 0
+            for _ in 0..<200 {
+                let awaiting = currentThread
+                let future = object.future { value -> UInt in value += 1; return currentThread }
+                // No suspension in between: the task is on the same thread after the await.
+                if try await future.value == awaiting, currentThread == awaiting { sameThread += 1 }
+            }
+            return sameThread
         }
-        #expect(sameThread > 150, "\(sameThread) of 200 jobs ran on the awaiting thread")
+        #expect(sameThread == 200)
         #expect(object.sync { $0 } == 200)
     }
 

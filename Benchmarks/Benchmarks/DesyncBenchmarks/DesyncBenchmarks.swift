@@ -232,6 +232,19 @@ func futureRoundTrip() {
         benchmark.stopMeasurement()
     }
 
+    // A job that may suspend (an `async` closure, issue 19) and does not: the cost of its task and
+    // task executor. Not named "async": report.py holds Desync rows named so to 1 allocation a job.
+    Benchmark(name(workload, "Desync.future, suspendable job+await value"), configuration: configuration) { benchmark async in
+        let object = Desync(0)
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            let future = object.future { value async in value &+= index; return value }
+            guard let result = try? await future.value else { benchmark.error("future failed"); return }
+            blackHole(result)
+        }
+        benchmark.stopMeasurement()
+    }
+
     Benchmark(name(workload, "DispatchQueue.async+semaphore"), configuration: configuration) { benchmark in
         let queue = DispatchQueue(label: "bench.future")
         let counter = Counter()
