@@ -28,9 +28,11 @@ struct FutureAwaitCancellationTests {
     @Test("cancelling the awaiting task ends the await at once with CancellationError; the job still runs")
     func cancelWhileAwaiting() async throws {
         for _ in 0..<20 {
-            // 0 threads: nothing finishes the future until this thread runs the queue.
+            // The job waits for a gate that stays closed until after the await ended (an await
+            // runs a ready queue itself, so a plain queued job would just run).
             let object = Desync(1, scheduler: Scheduler(maxThreads: 0))
-            let future = object.future { $0 * 2 }
+            let gate = DesyncPromise<Int>()
+            let future = object.after(gate.future) { value, _ in value * 2 }
             let ending = Ending()
             let task = Task {
                 do { ending.set(.success(try await future.value)) } catch { ending.set(.failure(error)) }
@@ -41,6 +43,7 @@ struct FutureAwaitCancellationTests {
             #expect(throws: CancellationError.self) { try ending.current?.get() }
             // The await's cancellation is not the job's: it runs when its queue does.
             #expect(!future.isDone)
+            gate.succeed(0)
             #expect(try future.wait(timeout: .seconds(5)) == 2)
         }
     }

@@ -58,6 +58,21 @@ actor CounterActor {
     }
 }
 
+/// `CounterActor` on a desync object's queue (issue 19): its calls run as the object's jobs.
+actor DesyncCounterActor {
+    let object = Desync(0)
+    var value = 0
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        object.executor.asUnownedSerialExecutor()
+    }
+
+    func add(_ amount: Int) -> Int {
+        value &+= amount
+        return value
+    }
+}
+
 // MARK: - sync on an idle object
 
 func syncOnIdleObject() {
@@ -101,6 +116,15 @@ func syncOnIdleObject() {
         benchmark.startMeasurement()
         for index in benchmark.scaledIterations {
             blackHole(counter.mutex.withLock { value in value &+= index; return value })
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark(name(workload, "actor on Desync.executor call"), configuration: configuration) { benchmark async in
+        let actor = DesyncCounterActor()
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(await actor.add(index))
         }
         benchmark.stopMeasurement()
     }
@@ -226,6 +250,19 @@ func futureRoundTrip() {
         benchmark.startMeasurement()
         for index in benchmark.scaledIterations {
             let future = object.future { value in value &+= index; return value }
+            guard let result = try? await future.value else { benchmark.error("future failed"); return }
+            blackHole(result)
+        }
+        benchmark.stopMeasurement()
+    }
+
+    // A job that may suspend (an `async` closure, issue 19) and does not: the cost of its task and
+    // task executor. Not named "async": report.py holds Desync rows named so to 1 allocation a job.
+    Benchmark(name(workload, "Desync.future, suspendable job+await value"), configuration: configuration) { benchmark async in
+        let object = Desync(0)
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            let future = object.future { value async in value &+= index; return value }
             guard let result = try? await future.value else { benchmark.error("future failed"); return }
             blackHole(result)
         }

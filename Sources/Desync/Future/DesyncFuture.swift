@@ -29,7 +29,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
         case cancelled
     }
 
-    private let state = NIOLockedValueBox(FutureState())
+    let state = NIOLockedValueBox(FutureState())
     /// Set, under the lock, when the phase becomes finished or cancelled, and never cleared:
     /// `isDone` is polled after every job a waiting caller runs.
     private let done = Atomic<Bool>(false)
@@ -125,60 +125,12 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     }
 
     /// The value of a future that is done, or its error thrown; without a `Result` in between.
-    private func finishedValue() throws -> Success {
+    func finishedValue() throws -> Success {
         switch state.withLockedValue({ $0.phase }) {
         case .succeeded: return storedValue!.pointee
         case .failed: throw storedError!
         case .cancelled: throw CancellationError()
         case .pending, .running: desyncFatal("desync: a future's wait returned before it was done")
-        }
-    }
-
-    /// The job's value, awaited without blocking a thread; throws the job's error.
-    ///
-    /// Unlike ``wait()``, awaiting cannot run the queue itself, so it needs a pool thread
-    /// (`maxThreads` above 0) or another thread waiting on the object.
-    ///
-    /// Cancelling the awaiting task ends the await at once with a `CancellationError` (unless the
-    /// job is already done: then its outcome). That cancels the await, not the job: the job still
-    /// runs unless ``cancel()`` is called too.
-    public var value: Success {
-        get async throws {
-            if let outcome { return try outcome.get() }
-            let awaiter = ValueAwaiter()
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    // Cancelled before this ran: `onCancel` has resumed the awaiter already.
-                    guard awaiter.install(continuation) else { return continuation.resume() }
-                    if !addAwaiter(awaiter) { awaiter.resume() }
-                }
-            } onCancel: {
-                // Taken out of the future, so that a future that never finishes does not keep
-                // one awaiter per cancelled task.
-                removeAwaiter(awaiter)
-                awaiter.resume()
-            }
-            if let outcome { return try outcome.get() }
-            throw CancellationError()
-        }
-    }
-
-    /// Registers an `await value` to resume when the future is done; false, without registering,
-    /// when it is done already.
-    private func addAwaiter(_ awaiter: ValueAwaiter) -> Bool {
-        state.withLockedValue { state in
-            switch state.phase {
-            case .succeeded, .failed, .cancelled: return false
-            case .pending, .running:
-                state.awaiters.append(awaiter)
-                return true
-            }
-        }
-    }
-
-    private func removeAwaiter(_ awaiter: ValueAwaiter) {
-        state.withLockedValue { state in
-            state.awaiters.removeAll { $0 === awaiter }
         }
     }
 
@@ -333,37 +285,5 @@ struct FutureState: Sendable {
         let taken = Waiters(wakeList: wakeList.take(), awaiters: awaiters)
         awaiters = []
         return taken
-    }
-}
-
-/// One `await value`, resumed exactly once: by the future becoming done or by the awaiting task's
-/// cancellation, whichever comes first (both may happen, from different threads).
-final class ValueAwaiter: Sendable {
-    private enum Phase {
-        case notSuspended
-        case suspended(CheckedContinuation<Void, Never>)
-        case resumed
-    }
-
-    private let phase = NIOLockedValueBox(Phase.notSuspended)
-
-    /// Keeps `continuation` for `resume`. False when `resume` came first: the caller resumes it.
-    func install(_ continuation: CheckedContinuation<Void, Never>) -> Bool {
-        phase.withLockedValue { phase in
-            guard case .notSuspended = phase else { return false }
-            phase = .suspended(continuation)
-            return true
-        }
-    }
-
-    /// Resumes the task if it is suspended and nobody resumed it yet; otherwise only makes a later
-    /// `install` refuse.
-    func resume() {
-        let continuation: CheckedContinuation<Void, Never>? = phase.withLockedValue { phase in
-            defer { phase = .resumed }
-            guard case .suspended(let continuation) = phase else { return nil }
-            return continuation
-        }
-        continuation?.resume()
     }
 }
