@@ -39,6 +39,8 @@ struct LuaCargoCapture {
     private var nodeTablesMade = false
     private var moduleNamesBuilt = false
     private var swiftFunctionsLooked = false
+    /// The closure sent as each reusable code so far (see `reusableCode`).
+    private var reusableClosures: [(code: ObjectIdentifier, closure: UnsafeRawPointer)] = []
     /// Module name -> index in `graph.modules`, so each module appears once.
     private var moduleByName: [[UInt8]: Int] = [:]
     /// Where each of `graph.modules` was first met; rendered only once the capture succeeds.
@@ -127,9 +129,22 @@ struct LuaCargoCapture {
 
     /// The code of the Lua function at absolute `index` when it has nothing to bind
     /// (`LuaBytecode.reusableCode`): it crosses as its code alone and needs no node.
+    ///
+    /// Nil, so that it becomes a node, for a second closure of a function literal already sent
+    /// as code alone in this cargo: codes are shared by every closure of a literal, and the
+    /// target has one closure per code, but closures distinct in one cargo must stay distinct
+    /// (a table keyed by both keeps both keys).
     private mutating func reusableCode(ofFunctionAt index: Int32) -> LuaFunctionCode? {
         var dumpCache = pushSlotsIfNeeded().dumpCache
-        return LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L)
+        guard let code = LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L),
+              let closure = lua_topointer(L, index)
+        else { return nil }
+        let id = ObjectIdentifier(code)
+        if let seen = reusableClosures.first(where: { $0.code == id }) {
+            return seen.closure == closure ? code : nil
+        }
+        reusableClosures.append((id, closure))
+        return code
     }
 
     /// The node of the table or Lua function at absolute `index`, registering it when new.

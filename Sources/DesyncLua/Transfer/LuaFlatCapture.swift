@@ -21,7 +21,8 @@ enum LuaFlatCapture {
             return .one(consume value)
         case 2:
             guard let a = value(at: first, dumpCache: &dumpCache, in: L),
-                  let b = value(at: first + 1, dumpCache: &dumpCache, in: L)
+                  let b = value(at: first + 1, dumpCache: &dumpCache, in: L),
+                  !sharesCode(a, at: first, with: b, at: first + 1, in: L)
             else { return nil }
             return .two(consume a, consume b)
         default:
@@ -29,10 +30,27 @@ enum LuaFlatCapture {
             values.reserveCapacity(Int(count))
             for index in first..<(first + count) {
                 guard let value = value(at: index, dumpCache: &dumpCache, in: L) else { return nil }
+                for (offset, earlier) in values.enumerated()
+                where sharesCode(earlier, at: first + Int32(offset), with: value, at: index, in: L) {
+                    return nil
+                }
                 values.append(value)
             }
             return .graph(LuaCargoGraph(roots: values))
         }
+    }
+
+    /// Whether `a` and `b`, the values at `aIndex` and `bIndex`, are two distinct closures of one
+    /// function literal sent as code alone: the target would make them one closure (it keeps one
+    /// per code), so the full capture must send them, as it keeps them distinct.
+    private static func sharesCode(
+        _ a: LuaCargoValue, at aIndex: Int32, with b: LuaCargoValue, at bIndex: Int32,
+        in L: OpaquePointer
+    ) -> Bool {
+        guard case .reusableFunction(let first) = a, case .reusableFunction(let second) = b, first === second else {
+            return false
+        }
+        return lua_rawequal(L, aIndex, bIndex) == 0
     }
 
     /// One flat value, or nil when the value at `index` is not flat. `dumpCache`: see
