@@ -40,15 +40,17 @@ enum LuaBytecode {
             cache = lua_gettop(L)
             guard lua_topointer(L, index) == closure else { return nil }
         }
-        guard let code = dumpedCode(ofFunctionAt: index, closure: closure, cache: cache, in: L) else { return nil }
+        guard let code = dumpedCode(ofFunctionAt: index, closure: closure, cache: cache, withFactory: !reusable, in: L)
+        else { return nil }
         recent?.remember(code, forClosure: closure, at: index, nothingToBind: reusable, in: L)
         return code
     }
 
     /// The code of `closure`, the function at `index`, from the dump cache at `cache`; dumped and
-    /// cached there when missing. Nil when the value is not a Lua function (see `code`).
+    /// cached there when missing, with a closure factory if `withFactory` (a function with
+    /// upvalues to bind). Nil when the value is not a Lua function (see `code`).
     private static func dumpedCode(
-        ofFunctionAt index: Int32, closure: UnsafeRawPointer, cache: Int32, in L: OpaquePointer
+        ofFunctionAt index: Int32, closure: UnsafeRawPointer, cache: Int32, withFactory: Bool, in L: OpaquePointer
     ) -> LuaFunctionCode? {
         // Nothing allocates from here to the dump: the value dumped is `closure`.
         lua_pushvalue(L, index)
@@ -68,7 +70,8 @@ enum LuaBytecode {
         desync_pop(L, 1)
         // A value that is not a Lua function dumps nothing: never a code that cannot load.
         guard status == 0, !bytes.isEmpty else { return nil }
-        let code = LuaFunctionCode(bytecode: bytes)
+        // Made here, by the sender, once per function: the code is shared by every target.
+        let code = LuaFunctionCode(bytecode: bytes, factory: withFactory ? LuaClosureFactory.bytecode(for: bytes, in: L) : nil)
 
         lua_pushvalue(L, index)
         LuaProxy.push(code, onto: L)
@@ -117,6 +120,40 @@ enum LuaBytecode {
         }
         // Bytecode from lua_dump of this same liblua always loads; anything else is a bug here.
         precondition(status == LUA_OK, "desync: transferred bytecode did not load")
+    }
+
+    /// Pushes a new closure of `code`, its upvalues in cells of their own and nil (the first may
+    /// be the globals), for the caller to set: from the code's factory, which this state loads
+    /// once (kept in `LuaRegistryTable.closureFactories`, by `code.id`), else by `load`.
+    static func pushFresh(_ code: LuaFunctionCode, onto L: OpaquePointer) {
+        if let factory = code.factory, pushFromFactory(factory, id: code.id, onto: L) { return }
+        load(code.bytecode, onto: L)
+    }
+
+    /// Calls the factory, under `lua_pcall`: a call from C can fail when the C stack is deep,
+    /// and a debug hook set in this state runs on it. False, with the stack as it was, on failure.
+    private static func pushFromFactory(_ factory: [UInt8], id: Int, onto L: OpaquePointer) -> Bool {
+        let top = lua_gettop(L)
+        LuaRegistryTable.push(.closureFactories, onto: L)
+        if lua_rawgeti(L, -1, lua_Integer(id)) != LUA_TFUNCTION {
+            desync_pop(L, 1)
+            let status = factory.withUnsafeBytes { raw in
+                luaL_loadbufferx(
+                    L, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, "=(transferred function)", "b")
+            }
+            guard status == LUA_OK else {
+                lua_settop(L, top)
+                return false
+            }
+            lua_pushvalue(L, -1)
+            lua_rawseti(L, -3, lua_Integer(id))
+        }
+        desync_remove(L, -2)
+        guard lua_pcallk(L, 0, 1, 0, 0, nil) == LUA_OK, lua_type(L, -1) == LUA_TFUNCTION else {
+            lua_settop(L, top)
+            return false
+        }
+        return true
     }
 
     /// Pushes the closure for `code` that this state keeps for reuse, loading it on first use.

@@ -12,6 +12,9 @@ enum LuaRegistryTable {
     /// Target side: closure of `loadedFunctions` -> a light userdata, the `lua_upvalueid` of the
     /// first upvalue it was loaded with. Weak keys, so it never keeps a closure alive.
     case loadedCells
+    /// Target side: `LuaFunctionCode.id` -> the closure factory loaded from its `factory`. Weak
+    /// values, like `loadedFunctions`.
+    case closureFactories
     /// Proxy identity: the address of a shared object -> its proxy userdata in this state. Weak
     /// values, which Lua clears before the proxy's `__gc` runs, so a live entry always belongs to a
     /// proxy that still retains the object at that address.
@@ -29,9 +32,9 @@ enum LuaRegistryTable {
         UnsafeMutableRawPointer(bitPattern: Self.keyBase + index)!
     }
 
-    /// Five bytes allocated once and never touched: only their addresses matter. Kept as an
+    /// Six bytes allocated once and never touched: only their addresses matter. Kept as an
     /// address (a Sendable integer), since nothing reads or writes through it.
-    private static let keyBase = Int(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: 5, alignment: 1))
+    private static let keyBase = Int(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: 6, alignment: 1))
 
     private var index: Int {
         switch self {
@@ -40,13 +43,14 @@ enum LuaRegistryTable {
         case .liveProxies: 2
         case .swiftFunctions: 3
         case .loadedCells: 4
+        case .closureFactories: 5
         }
     }
 
     private var weakMode: StaticString {
         switch self {
         case .dumpedBytecode, .swiftFunctions, .loadedCells: "k"
-        case .loadedFunctions, .liveProxies: "v"
+        case .loadedFunctions, .liveProxies, .closureFactories: "v"
         }
     }
 
