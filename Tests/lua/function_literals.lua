@@ -112,3 +112,15 @@ local step = 1
 for i = 1, 100000 do obj:async(function(d) d.n = d.n + step end) end
 obj:sync(function() end)
 assert(obj:memory() - early < 4 * 1024 * 1024, ("with upvalues the heap grew by %d bytes"):format(obj:memory() - early))
+
+-- the pipe path: a literal with an upvalue, a new pipe (and closure) each round
+for round = 1, 30 do
+  local input = desync.stream()
+  local factor = round
+  local output = obj:pipe(input, function(_, item) return item * factor end)
+  for i = 1, 5 do input:send(i) end
+  input:close()
+  local sum = 0
+  for value in output:iter() do sum = sum + value end
+  assert(sum == 15 * round, ("pipe round %d: %d"):format(round, sum))
+end
