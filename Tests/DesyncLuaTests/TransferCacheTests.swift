@@ -77,6 +77,15 @@ struct TransferCacheTests {
         #expect(LuaClosureFactory.works)
     }
 
+    @Test func theEnvironmentVariableTurnsThePrivateLayoutsOff() {
+        for value in ["off", "OFF", "0", "no", "false"] {
+            #expect(!LuaPrivateLayout.isAllowed(byEnvironmentValue: value), "\(value)")
+        }
+        for value in [nil, "", "on", "1"] as [String?] {
+            #expect(LuaPrivateLayout.isAllowed(byEnvironmentValue: value), "\(String(describing: value))")
+        }
+    }
+
     @Test func closuresWithUpvaluesAreMadeByAFactoryWithTheirOwnUpvalues() throws {
         let source = TestLuaState(), target = TestLuaState()
         source.run("function make(k, s) return function(x) k = k + x return k, s end end")

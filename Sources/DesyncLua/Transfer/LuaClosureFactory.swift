@@ -30,8 +30,9 @@ enum LuaClosureFactory {
         return make(from: bytecode, function: function, in: L)
     }
 
-    /// Whether factories are made: checked once, in a scratch state.
-    static let works: Bool = selfCheck()
+    /// Whether factories are made: checked once, in a scratch state, unless `LuaPrivateLayout`
+    /// rules them out.
+    static let works: Bool = LuaPrivateLayout.allowed && selfCheck()
 
     private static func make(from bytecode: [UInt8], function: ChunkReader.Function, in L: OpaquePointer) -> [UInt8]? {
         let n = function.upvalueCount

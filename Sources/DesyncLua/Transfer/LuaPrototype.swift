@@ -17,12 +17,17 @@ enum LuaPrototype {
     private static let prototypeOffset = 24
     /// `offsetof(GCObject, tt)`: the type tag after the `next` pointer.
     private static let tagOffset = 8
+    /// `offsetof(LClosure, nupvalues)` (after `tt` and `marked`) and `offsetof(LClosure, upvals)`:
+    /// only the check reads them.
+    private static let upvalueCountOffset = 10
+    private static let upvaluesOffset = 32
     /// Lua 5.4's `LUA_VLCL` (a Lua closure) and `LUA_VPROTO` (a prototype) tags.
     private static let closureTag: UInt8 = 6
     private static let prototypeTag: UInt8 = 10
 
-    /// Whether the layout check passed: computed once, in a scratch state of its own.
-    static let layoutHolds: Bool = checkLayout()
+    /// Whether the layout check passed: computed once, in a scratch state of its own, unless
+    /// `LuaPrivateLayout` rules it out.
+    static let layoutHolds: Bool = LuaPrivateLayout.allowed && checkLayout()
 
     /// The prototype of the Lua closure at `index` (a stable address while a closure of it
     /// lives), or nil when the value is not a Lua closure or the layout is not the expected one.
@@ -54,15 +59,25 @@ enum LuaPrototype {
             return made[1], made[2], function(x) return x - 1 end, function(x) return x - 1 end
             """
         guard luaL_loadstring(L, chunk) == LUA_OK, desync_pcall(L, 0, 4, 0) == LUA_OK else { return false }
-        func raw(_ index: Int32) -> UnsafeRawPointer? {
+        // Before following the pointer at `prototypeOffset`, the fields around it must be where
+        // Lua 5.4 has them: the upvalue count, and the first upvalue's cell (`lua_upvalueid`, from
+        // the public API) right after `p`. Every read stays within the closure (32 bytes with no
+        // upvalue, 40 with one), so a liblua with another layout fails the check without a stray
+        // read, instead of dereferencing whatever sits at that offset.
+        func raw(_ index: Int32, upvalues: UInt8) -> UnsafeRawPointer? {
             guard let closure = lua_topointer(L, index),
                   closure.load(fromByteOffset: tagOffset, as: UInt8.self) == closureTag,
+                  closure.load(fromByteOffset: upvalueCountOffset, as: UInt8.self) == upvalues,
+                  upvalues == 0 || closure.load(fromByteOffset: upvaluesOffset, as: UnsafeRawPointer?.self)
+                      == UnsafeRawPointer(lua_upvalueid(L, index, 1)),
                   let proto = closure.load(fromByteOffset: prototypeOffset, as: UnsafeRawPointer?.self),
                   proto.load(fromByteOffset: tagOffset, as: UInt8.self) == prototypeTag
             else { return nil }
             return proto
         }
-        guard let a = raw(1), let b = raw(2), let c = raw(3), let d = raw(4) else { return false }
+        guard let a = raw(1, upvalues: 1), let b = raw(2, upvalues: 1), let c = raw(3, upvalues: 0),
+              let d = raw(4, upvalues: 0)
+        else { return false }
         // One literal twice: one prototype. Two literals with equal text: two prototypes.
         guard a == b, a != c, c != d, b != d else { return false }
         let dumps = (1...4).map { dump(L, $0) }

@@ -45,7 +45,11 @@ final class RecentFunctionCodes {
     /// same key: Lua code can reach the registry (`debug.getregistry()`) and empty or fill that
     /// table, and then the address would no longer be reserved for the remembered function.
     func code(ofFunctionAt index: Int32, in L: OpaquePointer) -> LuaFunctionCode? {
-        guard strongRef != 0, lua_iscfunction(L, index) == 0, let closure = lua_topointer(L, index) else { return nil }
+        // The type first: for a full userdata `lua_topointer` is its block, not a GC object, and
+        // `key` reads at fixed offsets (a finalizer may have put one where the function was).
+        guard strongRef != 0, lua_type(L, index) == LUA_TFUNCTION, lua_iscfunction(L, index) == 0,
+              let closure = lua_topointer(L, index)
+        else { return nil }
         let key = Self.key(ofClosure: closure)
         let slot = Self.slot(of: key)
         guard keys[slot] == key else { return nil }
