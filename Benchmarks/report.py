@@ -37,6 +37,10 @@ TIME_TARGETS = {
     # Issue 14's.
     ("lua 10k sync hops from jobs", "desync-lua chain of 101 objects, 100 nested syncs a lap"): (3000.0, "< 3 µs a hop"),
     ("lua 10k sync hops from jobs", "desync-lua 2 objects, a job on A syncs B"): (3000.0, "< 3 µs a hop"),
+    # Issue 16's.
+    ("lua sync round trip", "desync-lua obj:sync(function literal)"): (1000.0, "<= 1 µs"),
+    ("lua future round trip", "desync-lua obj:future(function literal):wait()"): (2000.0, "<= 2 µs"),
+    ("lua 100k async then drain", "desync-lua obj:async(f, 10-field table)"): (2000.0, "<= 2 µs"),
 }
 # Targets on a row's median against a peer's, in the same run: (workload, desync row) -> (peer
 # row, maximum desync/peer ratio, text). Issue 14's.
@@ -60,6 +64,17 @@ MEMORY_TARGETS = {
     ("lua suspended job memory", "desync-lua 10k jobs suspended in s:receive()"):
         ("heap bytes per suspended job", 2048, "<= 2 KB heap per suspended job",
          [("Lua state bytes per suspended job", "of which Lua states")]),
+}
+# Targets between two rows of one workload (issue 16): (workload, row) -> [(other row, minimum
+# of the other's median over this row's, text)]. "Within 1.3x of X" is X/row >= 1/1.3.
+ROW_TARGETS = {
+    ("lua 100k async then drain", "desync-lua obj:async(function literal)"): [
+        ("desync-lua obj:async", 1 / 1.3, "within 1.3x of obj:async(add, i)"),
+        ("luv new_work", 3.0, ">= 3x luv's throughput"),
+    ],
+    ("lua 100k async then drain", "desync-lua obj:async(literal, 2 upvalues)"): [
+        ("desync-lua obj:async", 1 / 2.0, "within 2x of obj:async(add, i)"),
+    ],
 }
 # Speed-ups of running jobs in parallel: (workload, parallel row) -> (serial row, minimum or None
 # when only shown, text). The speed-up is the median of per-round ratios when the two rows were
@@ -91,6 +106,7 @@ REFERENCES = {
     "lua suspend and resume": "desync-lua b:future(f):wait() in a job (suspends), 0 threads",
     "lua 10k sync hops from jobs": "desync-lua chain of 101 objects, 100 nested syncs a lap",
     "lua suspended job memory": "desync-lua 10k jobs suspended in s:receive()",
+    "lua future round trip": "desync-lua obj:future(function literal):wait()",
 }
 # Jobs per iteration of the benchmarks whose scaling factor is 1 (ordo-one has none for 100k).
 JOBS_PER_ITERATION = {"lua 100k async then drain": 100_000, "lua 4 CPU-bound jobs": 4,
@@ -98,7 +114,7 @@ JOBS_PER_ITERATION = {"lua 100k async then drain": 100_000, "lua 4 CPU-bound job
                       "lua suspended job memory": 10_000}
 # The order of the table; workloads not listed here follow, alphabetically.
 WORKLOADS = ["sync idle", "async 1 object", "async 1000 objects", "future round trip",
-             "lua sync round trip", "lua 100k async then drain", "lua 4 CPU-bound jobs",
+             "lua sync round trip", "lua future round trip", "lua 100k async then drain", "lua 4 CPU-bound jobs",
              "lua 10k jobs sleeping 0.1 s", "lua suspend and resume", "lua 10k sync hops from jobs",
              "lua suspended job memory"]
 # Marks the rows that are not ordo-one benchmarks (the Lua peers, timed by their own script).
@@ -349,6 +365,14 @@ def table(rows, other=None, other_name=None):
             target += ("; " if target else "") + f"{text}: {'met' if met else '**missed**'}"
             if not met:
                 missed.append(f"{workload} {name}: {text}, measured {format_time(time)}")
+        for other_row, minimum, text in ROW_TARGETS.get((workload, name), []):
+            other_time = rows.get((workload, other_row), {}).get("wallClock")
+            if time and other_time:
+                met = other_time / time >= minimum
+                measured = f"{time / other_time:.2f}x {other_row}'s time"
+                target += ("; " if target else "") + f"{text}: {'met' if met else '**missed**'} ({measured})"
+                if not met:
+                    missed.append(f"{workload} {name}: {text}, measured {measured}")
         if (workload, name) in SPEEDUPS and time:
             _, minimum, text = SPEEDUPS[(workload, name)]
             value = speedup(rows, workload, name)

@@ -37,14 +37,13 @@ struct TransferCacheTests {
         let first = try source.capture("original, bound").get()
         let second = try source.capture("original, bound").get()
         // The same code object both times: the bytes were dumped once and are shared, not copied.
+        // `bound`'s upvalue is a number: it crosses as a flat closure (code and upvalue values).
         guard case .reusableFunction(let firstCode) = first.graph.roots[0],
               case .reusableFunction(let secondCode) = second.graph.roots[0],
-              case .function(let firstNode) = first.graph.roots[1],
-              case .function(let secondNode) = second.graph.roots[1],
-              case .function(let firstBound) = first.graph.nodes[firstNode],
-              case .function(let secondBound) = second.graph.nodes[secondNode]
+              case .closure(let firstBound) = first.graph.roots[1],
+              case .closure(let secondBound) = second.graph.roots[1]
         else {
-            Issue.record("expected a reusable function and a function node, got \(first.graph.roots)")
+            Issue.record("expected a reusable function and a closure, got \(first.graph.roots)")
             return
         }
         #expect(firstCode === secondCode)
@@ -69,5 +68,41 @@ struct TransferCacheTests {
         _ = source.capture("temporary")
         source.run("temporary = nil collectgarbage() collectgarbage()")
         #expect(source.holds("next(registry_table('dumped')) == nil"))
+    }
+
+    /// Both rest on Lua's private layouts and fall back silently when their check fails: on the
+    /// liblua this is built with, they must hold.
+    @Test func prototypeIdentityAndClosureFactoriesAreOn() {
+        #expect(LuaPrototype.layoutHolds)
+        #expect(LuaClosureFactory.works)
+    }
+
+    @Test func theEnvironmentVariableTurnsThePrivateLayoutsOff() {
+        for value in ["off", "OFF", "0", "no", "false"] {
+            #expect(!LuaPrivateLayout.isAllowed(byEnvironmentValue: value), "\(value)")
+        }
+        for value in [nil, "", "on", "1"] as [String?] {
+            #expect(LuaPrivateLayout.isAllowed(byEnvironmentValue: value), "\(String(describing: value))")
+        }
+    }
+
+    @Test func closuresWithUpvaluesAreMadeByAFactoryWithTheirOwnUpvalues() throws {
+        let source = TestLuaState(), target = TestLuaState()
+        source.run("function make(k, s) return function(x) k = k + x return k, s end end")
+        let first = try source.capture("make(10, 'a')").get()
+        let second = try source.capture("make(20, 'b')").get()
+        guard case .closure(let one) = first.graph.roots[0], case .closure(let two) = second.graph.roots[0] else {
+            Issue.record("expected flat closures, got \(first.graph.roots), \(second.graph.roots)")
+            return
+        }
+        // (A bare state has no recent-code cache: each closure is dumped; a runtime's states share
+        // one code per literal, which function_literals.lua checks by behaviour.)
+        #expect(one.code.factory != nil && two.code.factory != nil)
+        #expect(target.check(first, "function(f) firstF = f local k, s = f(1) return k == 11 and s == 'a' end"))
+        #expect(target.check(second, """
+            function(f) local k, s = f(2) local k1 = firstF(1)
+                return not rawequal(f, firstF) and k == 22 and s == 'b' and k1 == 12 end
+            """))
+        #expect(target.holds("next(registry_table('factories')) ~= nil"))
     }
 }

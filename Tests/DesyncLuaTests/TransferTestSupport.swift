@@ -84,6 +84,7 @@ private let registryTableLookup: lua_CFunction = { L in
     guard let L else { return 0 }
     let tables: [String: LuaRegistryTable] = [
         "dumped": .dumpedBytecode, "loaded": .loadedFunctions, "proxies": .liveProxies, "swiftfunctions": .swiftFunctions,
+        "factories": .closureFactories,
     ]
     guard let name = lua_tolstring(L, 1, nil).map({ String(cString: $0) }), let table = tables[name],
           LuaRegistryTable.pushIfPresent(table, onto: L)

@@ -17,6 +17,7 @@ import Synchronization
 
 let benchmarks: @Sendable () -> Void = {
     syncRoundTrip()
+    futureRoundTrip()
     asyncThenDrain()
     cpuBoundSpeedUp()
     suspendBenchmarks()
@@ -87,6 +88,25 @@ let syncPrelude = """
         check(sum, count)
     end
 
+    -- The same job written at the call site, as scripts usually do: a new closure every call.
+    function bench_sync_literal(count)
+        object:sync(function(data) data.n = 0 end)
+        local sum = 0
+        for i = 1, count do
+            sum = sum + object:sync(function(data, i) data.n = data.n + i return data.n end, i)
+        end
+        check(sum, count)
+    end
+
+    function bench_future_literal(count)
+        object:sync(function(data) data.n = 0 end)
+        local sum = 0
+        for i = 1, count do
+            sum = sum + object:future(function(data, i) data.n = data.n + i return data.n end, i):wait()
+        end
+        check(sum, count)
+    end
+
     function bench_plain(count)
         plain.n = 0
         local sum = 0
@@ -107,9 +127,28 @@ func syncRoundTrip() {
                 source: "bench_sync(\(benchmark.scaledIterations.count))")
     }
 
+    Benchmark(name(workload, "desync-lua obj:sync(function literal)"), configuration: configuration) { benchmark in
+        measure(benchmark, prelude: syncPrelude, warmUp: "bench_sync_literal(10)",
+                source: "bench_sync_literal(\(benchmark.scaledIterations.count))")
+    }
+
     Benchmark(name(workload, "plain Lua call f()"), configuration: configuration) { benchmark in
         measure(benchmark, prelude: syncPrelude, warmUp: "bench_plain(10)",
                 source: "bench_plain(\(benchmark.scaledIterations.count))")
+    }
+}
+
+// MARK: - obj:future(literal):wait() round trip
+
+/// One future at a time, its job written at the call site, waited for at once.
+func futureRoundTrip() {
+    let workload = "lua future round trip"
+    let configuration = Benchmark.Configuration(
+        metrics: metrics, warmupIterations: 3, scalingFactor: .kilo, maxDuration: .seconds(2), maxIterations: 100_000)
+
+    Benchmark(name(workload, "desync-lua obj:future(function literal):wait()"), configuration: configuration) { benchmark in
+        measure(benchmark, prelude: syncPrelude, warmUp: "bench_future_literal(10)",
+                source: "bench_future_literal(\(benchmark.scaledIterations.count))")
     }
 }
 
@@ -134,6 +173,40 @@ let asyncPrelude = """
         local n = object:sync(function(data) return data.n end)
         assert(n == count * (count + 1) // 2, "wrong total " .. n)
     end
+
+    -- The shapes scripts are written in (issue 16): the function at the call site, with no
+    -- upvalue and with two (a number and a string), and a table argument of 10 fields.
+    function bench_async_literal(count)
+        object:sync(function(data) data.n = 0 end)
+        for i = 1, count do
+            object:async(function(data, i) data.n = data.n + i end, i)
+        end
+        local n = object:sync(function(data) return data.n end)
+        assert(n == count * (count + 1) // 2, "wrong total " .. n)
+    end
+
+    function bench_async_upvalues(count)
+        object:sync(function(data) data.n = 0 end)
+        local step, label = 1, "step"
+        for i = 1, count do
+            object:async(function(data, i) data.n = data.n + i * step data.label = label end, i)
+        end
+        local n = object:sync(function(data) return data.n end)
+        assert(n == count * (count + 1) // 2, "wrong total " .. n)
+    end
+
+    local function add_record(data, record)
+        data.n = data.n + record.j
+    end
+
+    function bench_async_table(count)
+        object:sync(function(data) data.n = 0 end)
+        for i = 1, count do
+            object:async(add_record, { a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8, i = 9, j = i })
+        end
+        local n = object:sync(function(data) return data.n end)
+        assert(n == count * (count + 1) // 2, "wrong total " .. n)
+    end
     """
 
 func asyncThenDrain() {
@@ -143,6 +216,16 @@ func asyncThenDrain() {
 
     Benchmark(name(workload, "desync-lua obj:async"), configuration: configuration) { benchmark in
         measure(benchmark, prelude: asyncPrelude, warmUp: "bench_async(100)", source: "bench_async(\(asyncJobs))")
+    }
+
+    for (implementation, function) in [
+        ("desync-lua obj:async(function literal)", "bench_async_literal"),
+        ("desync-lua obj:async(literal, 2 upvalues)", "bench_async_upvalues"),
+        ("desync-lua obj:async(f, 10-field table)", "bench_async_table"),
+    ] {
+        Benchmark(name(workload, implementation), configuration: configuration) { benchmark in
+            measure(benchmark, prelude: asyncPrelude, warmUp: "\(function)(100)", source: "\(function)(\(asyncJobs))")
+        }
     }
 }
 

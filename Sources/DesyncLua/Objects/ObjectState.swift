@@ -111,7 +111,11 @@ final class ObjectState {
 
     /// Hands a job's outcome to where it goes.
     private func finish(_ outcome: Result<LuaCargo, LuaJobError>, end: LuaJobEnd, object: LuaObject) -> LuaJobStart {
-        if let state { StateStandardOutput.jobEnded(in: state) }
+        if let state {
+            StateStandardOutput.jobEnded(in: state)
+            // Once per job, after its last slice, outside the job's coroutine.
+            JobRunner.checkCollector(state)
+        }
         switch end {
         case .caller:
             break

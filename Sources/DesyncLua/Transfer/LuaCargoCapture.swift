@@ -38,7 +38,15 @@ struct LuaCargoCapture {
     }
     private var nodeTablesMade = false
     private var moduleNamesBuilt = false
+    /// Tables looked up in `package.loaded` by a scan, before the module-names table is built.
+    private var tablesScanned = 0
+    /// Tables a capture looks up by scanning `package.loaded` before it builds the module-names
+    /// table: building it cost 12,000 instructions (callgrind), a quarter of sending a 10-field
+    /// table, and a scan of a dozen modules a small part of that.
+    private static let tablesScannedAtMost = 4
     private var swiftFunctionsLooked = false
+    /// The closure sent as each reusable code so far (see `reusableCode`).
+    private var reusableClosures: [(code: ObjectIdentifier, closure: UnsafeRawPointer)] = []
     /// Module name -> index in `graph.modules`, so each module appears once.
     private var moduleByName: [[UInt8]: Int] = [:]
     /// Where each of `graph.modules` was first met; rendered only once the capture succeeds.
@@ -127,9 +135,22 @@ struct LuaCargoCapture {
 
     /// The code of the Lua function at absolute `index` when it has nothing to bind
     /// (`LuaBytecode.reusableCode`): it crosses as its code alone and needs no node.
+    ///
+    /// Nil, so that it becomes a node, for a second closure of a function literal already sent
+    /// as code alone in this cargo: codes are shared by every closure of a literal, and the
+    /// target has one closure per code, but closures distinct in one cargo must stay distinct
+    /// (a table keyed by both keeps both keys).
     private mutating func reusableCode(ofFunctionAt index: Int32) -> LuaFunctionCode? {
         var dumpCache = pushSlotsIfNeeded().dumpCache
-        return LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L)
+        guard let code = LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L),
+              let closure = lua_topointer(L, index)
+        else { return nil }
+        let id = ObjectIdentifier(code)
+        if let seen = reusableClosures.first(where: { $0.code == id }) {
+            return seen.closure == closure ? code : nil
+        }
+        reusableClosures.append((id, closure))
+        return code
     }
 
     /// The node of the table or Lua function at absolute `index`, registering it when new.
@@ -182,6 +203,11 @@ struct LuaCargoCapture {
 
     /// The index in `graph.modules` of the table at `index` when it is `package.loaded[name]`.
     private mutating func module(at index: Int32, origin: LuaCargoOrigin) -> Int? {
+        if !moduleNamesBuilt && tablesScanned < Self.tablesScannedAtMost {
+            tablesScanned += 1
+            guard let name = scannedModuleName(of: index) else { return nil }
+            return module(named: name, origin: origin)
+        }
         if !moduleNamesBuilt {
             buildModuleNames()
             moduleNamesBuilt = true
@@ -193,12 +219,38 @@ struct LuaCargoCapture {
         }
         let name = LuaBytes.read(at: -1, in: L)
         desync_pop(L, 1)
+        return module(named: name, origin: origin)
+    }
+
+    /// The index in `graph.modules` of the module `name`, added when new.
+    private mutating func module(named name: [UInt8], origin: LuaCargoOrigin) -> Int {
         if let known = moduleByName[name] { return known }
         let module = graph.modules.count
         graph.modules.append(LuaCargoModule(name: name, path: ""))
         moduleOrigins.append(origin)
         moduleByName[name] = module
         return module
+    }
+
+    /// The name under which the table at `index` is in the registry's `_LOADED`, raw, found by
+    /// walking it: the least name, bytewise, as `buildModuleNames` chooses; nil when it is none.
+    private func scannedModuleName(of index: Int32) -> [UInt8]? {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_pushstring(L, LUA_LOADED_TABLE)
+        guard lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE else { return nil }
+        let loaded = lua_gettop(L)
+        var found: [UInt8]?
+        lua_pushnil(L)
+        while lua_next(L, loaded) != 0 {
+            // Stack: key at -2, value at -1. Never convert the key in place: lua_next uses it.
+            if lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, index) != 0 {
+                let name = LuaBytes.read(at: -2, in: L)
+                if found.map({ name.lexicographicallyPrecedes($0) }) ?? true { found = name }
+            }
+            desync_pop(L, 1)
+        }
+        return found
     }
 
     /// Fills the module-names slot from the registry's `_LOADED` (what `package.loaded` is),

@@ -115,7 +115,7 @@ struct LuaCargoPush {
             case .table(let table):
                 lua_createtable(L, table.arrayHint, table.hashHint)
             case .function(let function):
-                LuaBytecode.load(function.code.bytecode, onto: L)
+                LuaBytecode.pushFresh(function.code, onto: L)
             case .swiftFunction(let function):
                 // Upvalues are set in `fillNodes`, once every node they may refer to exists.
                 let count = Int32(function.upvalues.count)
@@ -198,6 +198,17 @@ struct LuaCargoPush {
         }
     }
 
+    /// Pushes a new closure of `closure.code` with its upvalues set. Its upvalues are flat, so
+    /// this needs 2 stack slots beyond the closure.
+    private static func pushClosure(_ closure: LuaCargoClosure, onto L: OpaquePointer) {
+        precondition(lua_checkstack(L, 4) != 0, "desync: no Lua stack space for a transferred function")
+        LuaBytecode.pushFresh(closure.code, onto: L)
+        for (offset, value) in closure.upvalues.enumerated() {
+            pushFlat(value, onto: L)
+            if lua_setupvalue(L, -2, Int32(offset + 1)) == nil { desync_pop(L, 1) }
+        }
+    }
+
     /// Pushes a value that refers to no node and no module (what `LuaFlatCapture` makes).
     static func pushFlat(_ value: LuaCargoValue, onto L: OpaquePointer) {
         switch value {
@@ -207,6 +218,7 @@ struct LuaCargoPush {
         case .float(let value): lua_pushnumber(L, value)
         case .string(let bytes): LuaBytes.push(bytes, onto: L)
         case .reusableFunction(let code): LuaBytecode.pushReusable(code, onto: L)
+        case .closure(let closure): pushClosure(closure, onto: L)
         case .cFunction(let pointer): lua_pushcclosure(L, pointer.function, 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
         case .globals: lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))

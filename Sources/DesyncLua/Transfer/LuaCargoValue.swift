@@ -16,6 +16,9 @@ enum LuaCargoValue: Sendable {
     /// A Lua function with nothing to bind (no upvalues, or only an `_ENV` that is the globals):
     /// the target's one closure for this code, loaded on first use (`LuaBytecode.pushReusable`).
     case reusableFunction(LuaFunctionCode)
+    /// A Lua function whose upvalues are all flat values, each in a cell of its own (what
+    /// `LuaFlatCapture` takes): a new closure in the target, its upvalues set from these.
+    case closure(LuaCargoClosure)
     case cFunction(LuaCFunctionPointer)
     /// The source's global table: the target's global table, never a copy.
     case globals
@@ -43,6 +46,13 @@ extension LuaCargoValue {
             return nil
         }
     }
+}
+
+/// A `LuaCargoValue.closure`: the code, then one value per upvalue, in upvalue order (an `_ENV`
+/// that was the source's globals is `.globals`).
+struct LuaCargoClosure: Sendable {
+    let code: LuaFunctionCode
+    let upvalues: [LuaCargoValue]
 }
 
 /// A C function without upvalues. Every state links the same liblua and the same Swift code, so

@@ -4,6 +4,8 @@ import CLua
 /// n`. When every value is nil, a boolean, a number, a string, a shared object or a Lua function
 /// with nothing to bind, the cargo is just its list of values, and building the walk's
 /// bookkeeping (tables in the source state, node lists, origins) would cost more than the values.
+/// One Lua function whose upvalues are such values is flat too (`obj:async(function(d) d.n =
+/// d.n + step end)`): its upvalues are captured with it, as `LuaCargoValue.closure`.
 enum LuaFlatCapture {
     /// The values at absolute `first ..< first + count` as a cargo's storage (up to two inline,
     /// so the everyday call allocates nothing for them), or nil when one of them needs the full
@@ -13,40 +15,115 @@ enum LuaFlatCapture {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         var dumpCache: Int32 = 0
+        var closureTaken = false
         switch count {
         case ...0:
             return LuaCargo.Storage.none
         case 1:
-            guard let value = value(at: first, dumpCache: &dumpCache, in: L) else { return nil }
+            guard let value = value(at: first, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L) else { return nil }
             return .one(consume value)
         case 2:
-            guard let a = value(at: first, dumpCache: &dumpCache, in: L),
-                  let b = value(at: first + 1, dumpCache: &dumpCache, in: L)
+            guard let a = value(at: first, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L),
+                  let b = value(at: first + 1, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L),
+                  !sharesCode(a, at: first, with: b, at: first + 1, in: L)
             else { return nil }
             return .two(consume a, consume b)
         default:
             var values: [LuaCargoValue] = []
             values.reserveCapacity(Int(count))
             for index in first..<(first + count) {
-                guard let value = value(at: index, dumpCache: &dumpCache, in: L) else { return nil }
+                guard let value = value(at: index, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L) else { return nil }
+                for (offset, earlier) in values.enumerated()
+                where sharesCode(earlier, at: first + Int32(offset), with: value, at: index, in: L) {
+                    return nil
+                }
                 values.append(value)
             }
             return .graph(LuaCargoGraph(roots: values))
         }
     }
 
+    /// Whether `a` and `b`, the values at `aIndex` and `bIndex`, are two distinct closures of one
+    /// function literal sent as code alone: the target would make them one closure (it keeps one
+    /// per code), so the full capture must send them, as it keeps them distinct.
+    private static func sharesCode(
+        _ a: LuaCargoValue, at aIndex: Int32, with b: LuaCargoValue, at bIndex: Int32,
+        in L: OpaquePointer
+    ) -> Bool {
+        guard case .reusableFunction(let first) = a, case .reusableFunction(let second) = b, first === second else {
+            return false
+        }
+        return lua_rawequal(L, aIndex, bIndex) == 0
+    }
+
     /// One flat value, or nil when the value at `index` is not flat. `dumpCache`: see
-    /// `LuaBytecode.code(ofFunctionAt:cache:reusable:in:)`.
-    private static func value(at index: Int32, dumpCache: inout Int32, in L: OpaquePointer) -> LuaCargoValue? {
+    /// `LuaBytecode.code(ofFunctionAt:cache:reusable:in:)`. `closureTaken`: a function with
+    /// upvalues was taken already; a second one is left to the full capture, which keeps cells
+    /// that two closures share shared.
+    private static func value(
+        at index: Int32, dumpCache: inout Int32, closureTaken: inout Bool, in L: OpaquePointer
+    ) -> LuaCargoValue? {
         let type = lua_type(L, index)
         if let plain = LuaCargoValue.plain(at: index, type: type, in: L) { return plain }
         switch type {
         case LUA_TFUNCTION:
-            return LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L).map { .reusableFunction($0) }
+            if let code = LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L) {
+                return .reusableFunction(code)
+            }
+            guard !closureTaken, lua_iscfunction(L, index) == 0,
+                  let closure = closure(at: index, dumpCache: &dumpCache, in: L)
+            else { return nil }
+            closureTaken = true
+            return .closure(closure)
         case LUA_TUSERDATA:
             return LuaProxy.object(at: index, in: L).map { .shared($0) }
         default:
             return nil
         }
+    }
+
+    /// Upvalues a flat closure may have: more go through the full capture.
+    private static let closureUpvalueLimit: Int32 = 8
+
+    /// The Lua function at `index` with its upvalues when each is nil, a boolean, a number, a
+    /// string, a shared object or the globals, in a cell of its own (two upvalues of one closure
+    /// may share a cell, through `debug.upvaluejoin`); else nil.
+    ///
+    /// The code is taken first: it may allocate, which can run a finalizer that replaces the
+    /// value at `index` (then `code` gives nil). Reading the upvalues allocates nothing in Lua.
+    private static func closure(at index: Int32, dumpCache: inout Int32, in L: OpaquePointer) -> LuaCargoClosure? {
+        guard lua_getupvalue(L, index, closureUpvalueLimit + 1) == nil else {
+            desync_pop(L, 1)
+            return nil
+        }
+        guard let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: false, in: L) else {
+            return nil
+        }
+        var upvalues: [LuaCargoValue] = []
+        upvalues.reserveCapacity(Int(closureUpvalueLimit))
+        var number: Int32 = 1
+        while lua_getupvalue(L, index, number) != nil {
+            defer { desync_pop(L, 1) }
+            let type = lua_type(L, -1)
+            if let plain = LuaCargoValue.plain(at: -1, type: type, in: L) {
+                upvalues.append(plain)
+            } else if type == LUA_TTABLE {
+                lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+                let isGlobals = lua_rawequal(L, -1, -2) != 0
+                desync_pop(L, 1)
+                guard isGlobals else { return nil }
+                upvalues.append(.globals)
+            } else if type == LUA_TUSERDATA, let object = LuaProxy.object(at: -1, in: L) {
+                upvalues.append(.shared(object))
+            } else {
+                return nil
+            }
+            let cell = lua_upvalueid(L, index, number)
+            for earlier in 1..<number where lua_upvalueid(L, index, earlier) == cell {
+                return nil
+            }
+            number += 1
+        }
+        return LuaCargoClosure(code: code, upvalues: upvalues)
     }
 }

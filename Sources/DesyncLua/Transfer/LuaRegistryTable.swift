@@ -9,6 +9,12 @@ enum LuaRegistryTable {
     /// to bind.
     /// Weak values, so an unused closure is collected and simply loaded again next time.
     case loadedFunctions
+    /// Target side: closure of `loadedFunctions` -> a light userdata, the `lua_upvalueid` of the
+    /// first upvalue it was loaded with. Weak keys, so it never keeps a closure alive.
+    case loadedCells
+    /// Target side: `LuaFunctionCode.id` -> the closure factory loaded from its `factory`. Weak
+    /// values, like `loadedFunctions`.
+    case closureFactories
     /// Proxy identity: the address of a shared object -> its proxy userdata in this state. Weak
     /// values, which Lua clears before the proxy's `__gc` runs, so a live entry always belongs to a
     /// proxy that still retains the object at that address.
@@ -30,9 +36,9 @@ enum LuaRegistryTable {
         UnsafeMutableRawPointer(bitPattern: Self.keyBase + index)!
     }
 
-    /// Five bytes allocated once and never touched: only their addresses matter. Kept as an
+    /// Seven bytes allocated once and never touched: only their addresses matter. Kept as an
     /// address (a Sendable integer), since nothing reads or writes through it.
-    private static let keyBase = Int(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: 5, alignment: 1))
+    private static let keyBase = Int(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: 7, alignment: 1))
 
     private var index: Int {
         switch self {
@@ -41,13 +47,15 @@ enum LuaRegistryTable {
         case .liveProxies: 2
         case .swiftFunctions: 3
         case .moduleFunctions: 4
+        case .loadedCells: 5
+        case .closureFactories: 6
         }
     }
 
     private var weakMode: StaticString {
         switch self {
-        case .dumpedBytecode, .swiftFunctions: "k"
-        case .loadedFunctions, .liveProxies, .moduleFunctions: "v"
+        case .dumpedBytecode, .swiftFunctions, .loadedCells: "k"
+        case .loadedFunctions, .liveProxies, .moduleFunctions, .closureFactories: "v"
         }
     }
 

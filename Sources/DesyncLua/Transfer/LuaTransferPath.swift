@@ -74,7 +74,7 @@ extension LuaPathStep {
         case .float(let value): "\(value)"
         case .string(let bytes): "'\(printable(bytes))'"
         case .table, .globals, .module: "table"
-        case .function, .reusableFunction, .cFunction: "function"
+        case .function, .reusableFunction, .closure, .cFunction: "function"
         case .shared(let object): type(of: object).luaTypeName
         }
     }
