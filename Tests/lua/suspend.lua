@@ -245,3 +245,9 @@ end
 assert(slices == 2 and resumed == 1, slices .. " slices, " .. resumed .. " resumed")
 assert(picture:find("waiting (no thread)", 1, true) and picture:find("~", 1, true), picture)
 print("suspend ok")
+
+-- A job's debug hook does not outlive the job (jobs reuse their object's coroutine).
+local hooked = desync.new({}, { name = "hooked" })
+hooked:sync(function() debug.sethook(function() error("a hook left by an earlier job") end, "l") end)
+assert(hooked:sync(function() local x = 1; x = x + 1; return x end) == 2)
+assert(hooked:sync(function() return debug.gethook() end) == nil)

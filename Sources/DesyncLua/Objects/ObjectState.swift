@@ -174,6 +174,9 @@ final class ObjectState {
     private func recycle(_ coroutine: OpaquePointer, ref: Int32, reusable: Bool, in L: OpaquePointer) {
         if reusable, idleCoroutine == nil {
             lua_settop(coroutine, 0)
+            // Each job starts as on a fresh coroutine: a hook one job set (debug.sethook) must
+            // not run in the next.
+            lua_sethook(coroutine, nil, 0, 0)
             idleCoroutine = (coroutine, ref)
         } else {
             luaL_unref(L, DESYNC_LUA_REGISTRYINDEX, ref)
