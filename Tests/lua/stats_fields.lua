@@ -31,3 +31,11 @@ assert(snapshot.longest_queue == 3 and snapshot.longest_queue_object == "busiest
 for _ = 1, 3 do gate:send(1) end
 busy:sync(function() end)
 assert(desync.scheduler.stats().longest_queue_object == nil)
+-- a snapshot right after a wait is consistent: the object whose job the wait ran is not counted
+-- as a queue waiting for a thread (a worker woken for it may not have looked yet)
+for _ = 1, 200 do
+  local quick = desync.new({})
+  quick:future(function() return 1 end):wait()
+  local now = desync.scheduler.stats()
+  assert(now.ready_queues == 0, "ready_queues " .. now.ready_queues .. " right after a wait")
+end

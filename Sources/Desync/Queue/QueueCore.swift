@@ -125,6 +125,11 @@ package class QueueCore: @unchecked Sendable {
         }
     }
 
+    /// Jobs queued and nobody running them (the phase `ready`).
+    var isWaitingForThread: Bool {
+        state.withLockedValue { $0.phase.isReady }
+    }
+
     var isRunningOnCurrentThread: Bool {
         let me = ThreadID.current
         if owner.load(ordering: .relaxed) & ~1 == me.raw { return true }

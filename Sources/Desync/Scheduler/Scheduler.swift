@@ -109,17 +109,23 @@ public final class Scheduler: Sendable {
 
     /// A snapshot of the pool.
     public var stats: SchedulerStats {
+        var listed: [QueueCore] = []
         var stats = pool.state.withLockedValue { state in
-            SchedulerStats(
+            listed = Array(state.ready)
+            return SchedulerStats(
                 maxThreads: state.maxThreads,
                 threadsAlive: state.threadsAlive,
                 threadsBusy: state.threadsBusy,
                 threadsIdle: state.threadsIdle,
-                readyQueues: state.ready.count,
+                readyQueues: 0,
                 threadsBlocked: state.threadsBlocked,
                 threadStartFailures: state.threadStartFailures
             )
         }
+        // A listed queue that a waiting caller has run meanwhile stays on the list until a
+        // worker pops it: only those still waiting for a thread count (each looked at under its
+        // own lock, after the pool's is released).
+        stats.readyQueues = listed.reduce(0) { $0 + ($1.isWaitingForThread ? 1 : 0) }
         let jobs = totals.snapshot
         stats.jobsRun = jobs.total
         stats.jobsRunByKind = jobs.perKind
