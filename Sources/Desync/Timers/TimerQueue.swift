@@ -39,6 +39,9 @@ package final class TimerQueue: Sendable {
         /// Timers taken off the heap and not done firing: until their callbacks have run (a
         /// suspended job's queue made ready), they still count as pending.
         var firing = 0
+        /// Timers ever fired, counted once their callbacks have run: two equal readings mean no
+        /// timer finished firing between them.
+        var firedTotal = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -49,6 +52,12 @@ package final class TimerQueue: Sendable {
 
     /// Timers set and not fired.
     package var count: Int { state.withLockedValue { $0.heap.count + $0.firing } }
+
+    /// Grows each time timers have fired, after their callbacks ran (a suspended job's queue made
+    /// ready): a waiter reads it before it looks for work; unchanged after finding none, no timer
+    /// made anything ready that the look could have missed (one still firing counts in
+    /// `waitedCount`).
+    package var firings: Int { state.withLockedValue { $0.firedTotal } }
 
     /// Pending timers that something waits on (a suspended job, a future's waiter): a timer
     /// nobody waits for any more (its job ended, its sleep was cancelled) will bring nothing when
@@ -107,7 +116,10 @@ package final class TimerQueue: Sendable {
         }
         guard !due.isEmpty else { return (false, next) }
         for timer in due { timer.fire() }
-        state.withLockedValue { $0.firing -= due.count }
+        state.withLockedValue { state in
+            state.firing -= due.count
+            state.firedTotal += due.count
+        }
         return (true, next)
     }
 

@@ -94,14 +94,16 @@ final class RuntimeWork: WaitDriver {
     func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
         let scheduler = runtime.scheduler
         guard !scheduler.runsQueuedWork else { return onlySuspendedJobsLeft() }
-        // Read before looking for work: a timer that fires after this reading makes its queue
-        // ready before it stops counting, so either the reading counts it or the look finds
-        // the queue.
-        let timersWaited = scheduler.timers.waitedCount
+        // Read before looking for work: a timer whose callbacks make a queue ready after this
+        // reading moves the count once they have run, and counts as waited for until then, so
+        // either the look finds the queue or the checks below see the timer. (A cheap reading:
+        // this runs between every turn of jobs the waiter runs.)
+        let firings = scheduler.timers.firings
         if runtime.refillHostGeneratorsIfWanted() || runtime.runQueuedWorkHere() { return .ran }
         // A pool thread still finishing its turn after `set_max_threads(0)` may yet feed it, and
         // a timer may yet resume a suspended job.
-        return scheduler.stats.threadsAlive == 0 && timersWaited == 0 ? .stuck : .poll
+        guard scheduler.stats.threadsAlive == 0, scheduler.timers.firings == firings else { return .poll }
+        return scheduler.timers.waitedCount == 0 ? .stuck : .poll
     }
 }
 
