@@ -34,6 +34,52 @@ struct TracingTests {
         }
     }
 
+    @Test("a job whose result the caller has seen is in a trace taken right after", arguments: [1, 2])
+    func seenJobIsInTheTrace(threads: Int) throws {
+        let scheduler = Scheduler(maxThreads: threads)
+        let object = Desync(0, label: "seen", scheduler: scheduler)
+        // The pool thread completes the future before it can note the job's end: the take in
+        // between must still find the job (it missed it in some of these rounds before).
+        for round in 1...300 {
+            scheduler.tracing.start()
+            let future = object.future { value -> Int in
+                value += 1
+                return value
+            }
+            #expect(try future.wait(timeout: .seconds(10)) == round)
+            let taken = scheduler.tracing.takeEvents()
+            #expect(taken.contains { $0.object == "seen" && $0.kind == .future }, "round \(round)")
+            let stopped = scheduler.tracing.stop()
+            #expect(taken.count + stopped.filter { !$0.stillRunning }.count >= 1)
+        }
+    }
+
+    @Test("a job running when the trace stops ends there, flagged; its end is not in a later trace")
+    func runningJobAtStop() throws {
+        let scheduler = Scheduler(maxThreads: 1)
+        let object = Desync(0, label: "long", scheduler: scheduler)
+        let started = Latch()
+        let release = Latch()
+        scheduler.tracing.start()
+        let future = object.future { _ in
+            started.open()
+            _ = release.wait()
+        }
+        #expect(started.wait())
+        let drawn = scheduler.tracing.takeEvents()
+        #expect(drawn.count == 1 && drawn[0].stillRunning)
+        let events = scheduler.tracing.stop()
+        #expect(events.count == 1)
+        #expect(events.first?.stillRunning == true)
+        #expect(events.first.map { $0.started <= $0.finished } == true)
+        scheduler.tracing.start()
+        release.open()
+        try future.wait()
+        object.sync { _ in }
+        let next = scheduler.tracing.stop()
+        #expect(next.map(\.kind) == [.sync], "the earlier job's end does not land in this trace")
+    }
+
     @Test("tracing off adds no events")
     func offAddsNothing() {
         let scheduler = Scheduler(maxThreads: 1)

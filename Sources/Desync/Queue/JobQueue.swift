@@ -42,8 +42,8 @@ final class JobQueue<T>: QueueCore, @unchecked Sendable {
     /// (callgrind, 0 threads).
     @inlinable
     func runIfIdle<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R? {
-        guard let started = enterIdleSync() else { return nil }
-        defer { finishSync(started: started) }
+        guard let traced = enterIdleSync() else { return nil }
+        defer { finishSync(traced: traced) }
         return try job(&value.pointee)
     }
 

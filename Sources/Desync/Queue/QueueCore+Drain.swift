@@ -68,14 +68,12 @@ extension QueueCore {
                 inHand.store(batch.count - ran, ordering: .relaxed)
                 let resumes = batch[ran].resumes
                 if resumes { scheduler.suspendedJobs.subtract(1, ordering: .relaxed) }
-                let started = tracer.jobStarting()
-                batch[ran].run(on: valuePointer, queue: self)
                 let kind = batch[ran].kind
-                if started != 0 {
-                    tracer.record(
-                        object: label, kind: kind, queued: batch[ran].queuedAt, started: started,
-                        onPoolThread: onPoolThread, resumes: resumes)
-                }
+                let traced = tracer.jobStarting(
+                    object: label, kind: kind, queued: batch[ran].queuedAt,
+                    onPoolThread: onPoolThread, resumes: resumes)
+                batch[ran].run(on: valuePointer, queue: self)
+                tracer.jobFinished(traced)
                 // A slice of a job that suspended before is not a new job.
                 if resumes { counts.addSlice() } else { counts.add(kind) }
                 ran += 1

@@ -34,7 +34,7 @@ extension QueueCore {
     }
 
     /// A `sync` or `trySync` that could not enter inline: when the queue is idle, it now owns it
-    /// and gets the job's trace start (see `finishSync`); nil when it must queue behind.
+    /// and gets the job's trace slot (see `finishSync`); nil when it must queue behind.
     @usableFromInline
     final func enterIdleSync() -> UInt64? {
         switch startSync() {
@@ -43,7 +43,7 @@ extension QueueCore {
         case .reentrant:
             desyncFatal(reentrancyMessage)
         case .runInline:
-            return tracer.jobStarting()
+            return tracer.jobStarting(object: label, kind: .sync, queued: 0, onPoolThread: false)
         }
     }
 
@@ -66,10 +66,8 @@ extension QueueCore {
 
     /// The end of a `sync` that `startSync` let run at once.
     @usableFromInline
-    final func finishSync(started: UInt64) {
-        if started != 0 {
-            tracer.record(object: label, kind: .sync, queued: started, started: started, onPoolThread: false)
-        }
+    final func finishSync(traced: UInt64) {
+        tracer.jobFinished(traced)
         scheduler.count(JobCounts(kind: .sync), onPoolThread: false)
         finishRunning()
     }

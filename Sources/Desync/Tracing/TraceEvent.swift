@@ -16,6 +16,8 @@ public struct TraceEvent: Sendable, Equatable {
     /// wait, and `queued...started` is the wait, during which it held its object's queue and no
     /// thread.
     public var resumes = false
+    /// True when the trace was taken while the job ran: `finished` is when it was taken.
+    public var stillRunning = false
 }
 
 extension JobKind {

@@ -18,9 +18,7 @@ import Darwin
 public final class Tracer: Sendable {
     @usableFromInline let on = Atomic<Bool>(false)
     private let origin = Atomic<UInt64>(0)
-    private let events = NIOLockedValueBox<[TraceEvent]>([])
-    /// Jobs that started while tracing and have not recorded their event yet.
-    private let inFlight = Atomic<Int>(0)
+    private let log = NIOLockedValueBox(TraceRecord())
 
     /// True between ``start()`` and ``stop()``.
     @inlinable
@@ -28,33 +26,37 @@ public final class Tracer: Sendable {
 
     /// Starts a new trace, forgetting any events not yet taken.
     public func start() {
-        events.withLockedValue { $0.removeAll() }
+        log.withLockedValue { $0 = TraceRecord(lastSlot: $0.lastSlot) }
         origin.store(Self.now(), ordering: .relaxed)
         on.store(true, ordering: .releasing)
     }
 
-    /// Stops tracing and returns the events, ordered by start time.
-    ///
-    /// A job's caller can see it finish (its future done, its `sync` returned) a moment before
-    /// the thread that ran it records the event, so `stop` first waits, briefly (at most 100 ms),
-    /// for jobs that started while tracing and are still running.
+    /// Stops tracing and returns the events, ordered by start time. A job still running ends,
+    /// in the trace, when tracing stopped (its event says ``TraceEvent/stillRunning``).
     @discardableResult
     public func stop() -> [TraceEvent] {
         on.store(false, ordering: .releasing)
-        let deadline = Self.now() + 100_000_000
-        while inFlight.load(ordering: .acquiring) > 0 && Self.now() < deadline {
-            sched_yield()
+        let now = relative(Self.now())
+        let events = log.withLockedValue { record in
+            defer { record = TraceRecord(lastSlot: record.lastSlot) }
+            return record.finished + record.running.values.map { $0.event(finished: now, stillRunning: true) }
         }
-        return takeEvents()
+        return Self.ordered(events)
     }
 
     /// The events recorded so far (tracing goes on), ordered by start time.
+    ///
+    /// Jobs running now are included, flagged ``TraceEvent/stillRunning`` with `finished` set to
+    /// now, and come again, finished, in a later take. A job's caller can see it end (its
+    /// `sync` returned, its future done) a moment before the thread that ran it records the end:
+    /// such a job is in the take, as still running, rather than missing from it.
     public func takeEvents() -> [TraceEvent] {
-        let taken = events.withLockedValue { events in
-            defer { events.removeAll() }
-            return events
+        let now = relative(Self.now())
+        let events = log.withLockedValue { record in
+            defer { record.finished.removeAll() }
+            return record.finished + record.running.values.map { $0.event(finished: now, stillRunning: true) }
         }
-        return taken.sorted { ($0.started, $0.queued) < ($1.started, $1.queued) }
+        return Self.ordered(events)
     }
 
     /// Nanoseconds on the monotonic clock; 0 when tracing is off (so queued jobs cost nothing).
@@ -62,31 +64,77 @@ public final class Tracer: Sendable {
         isOn ? Self.now() : 0
     }
 
-    /// The start time of a job about to run, or 0 when tracing is off. A non-zero start must be
-    /// followed by `record`.
-    func jobStarting() -> UInt64 {
+    /// Notes a job about to run; returns its slot for `jobFinished`, or 0 when tracing is off.
+    /// The job is in the trace from now on (as still running until it finishes), so whoever sees
+    /// its result and then takes the trace finds it.
+    func jobStarting(
+        object: String, kind: JobKind, queued: UInt64, onPoolThread: Bool, resumes: Bool = false
+    ) -> UInt64 {
         guard isOn else { return 0 }
-        inFlight.add(1, ordering: .relaxed)
-        return Self.now()
+        let started = Self.now()
+        let job = RunningJob(
+            object: object, kind: kind, queued: relative(queued == 0 ? started : queued),
+            started: relative(started), thread: TraceThreads.current, onPoolThread: onPoolThread,
+            resumes: resumes)
+        return log.withLockedValue { record in
+            record.lastSlot += 1
+            record.running[record.lastSlot] = job
+            return record.lastSlot
+        }
     }
 
-    func record(object: String, kind: JobKind, queued: UInt64, started: UInt64, onPoolThread: Bool, resumes: Bool = false) {
-        let finished = Self.now()
+    /// The job in `slot` (from `jobStarting`; 0 does nothing) has finished. A trace restarted or
+    /// stopped meanwhile has already accounted for it.
+    func jobFinished(_ slot: UInt64) {
+        guard slot != 0 else { return }
+        let finished = relative(Self.now())
+        log.withLockedValue { record in
+            if let job = record.running.removeValue(forKey: slot) {
+                record.finished.append(job.event(finished: finished, stillRunning: false))
+            }
+        }
+    }
+
+    private func relative(_ time: UInt64) -> UInt64 {
         let base = origin.load(ordering: .relaxed)
-        func relative(_ time: UInt64) -> UInt64 { time > base ? time - base : 0 }
-        let event = TraceEvent(
-            object: object, kind: kind,
-            queued: relative(queued == 0 ? started : queued), started: relative(started),
-            finished: relative(finished), thread: TraceThreads.current, onPoolThread: onPoolThread,
-            resumes: resumes)
-        events.withLockedValue { $0.append(event) }
-        inFlight.subtract(1, ordering: .releasing)
+        return time > base ? time - base : 0
+    }
+
+    private static func ordered(_ events: [TraceEvent]) -> [TraceEvent] {
+        events.sorted { ($0.started, $0.queued) < ($1.started, $1.queued) }
     }
 
     static func now() -> UInt64 {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+}
+
+/// What a trace holds: finished events, and the jobs that started while tracing and still run,
+/// by slot. Slots are never reused, across traces too, so a job that started in an earlier trace
+/// and finishes in this one cannot be mistaken for one of this trace's.
+private struct TraceRecord {
+    var finished: [TraceEvent] = []
+    var running: [UInt64: RunningJob] = [:]
+    var lastSlot: UInt64 = 0
+}
+
+/// A job that started while tracing: its event, but for its end.
+private struct RunningJob {
+    let object: String
+    let kind: JobKind
+    let queued: UInt64
+    let started: UInt64
+    let thread: Int
+    let onPoolThread: Bool
+    let resumes: Bool
+
+    func event(finished: UInt64, stillRunning: Bool) -> TraceEvent {
+        TraceEvent(
+            object: object, kind: kind, queued: queued, started: started,
+            finished: max(finished, started), thread: thread, onPoolThread: onPoolThread,
+            resumes: resumes, stillRunning: stillRunning)
     }
 }
 

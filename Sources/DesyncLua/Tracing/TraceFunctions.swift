@@ -21,7 +21,7 @@ enum TraceFunctions {
         return 0
     }
 
-    /// The events as a list of tables: `{ object, kind, queued, started, finished, thread, pool, resumes }`
+    /// The events as a list of tables: `{ object, kind, queued, started, finished, thread, pool, resumes, running }`
     /// with times in seconds since the trace started.
     static func stop(_ call: LuaCall) throws -> Int32 {
         let events = try call.context.runtime.trace.stop()
@@ -29,7 +29,7 @@ enum TraceFunctions {
         guard lua_checkstack(L, 6) != 0 else { throw LuaError(message: "no Lua stack space") }
         lua_createtable(L, Int32(min(events.count, Int(Int32.max))), 0)
         for (index, event) in events.enumerated() {
-            lua_createtable(L, 0, 7)
+            lua_createtable(L, 0, 9)
             func set(_ name: String, _ push: () -> Void) {
                 lua_pushstring(L, name)
                 push()
@@ -44,6 +44,8 @@ enum TraceFunctions {
             set("pool") { lua_pushboolean(L, event.onPoolThread ? 1 : 0) }
             // A slice of a job that suspended: `queued` is when its wait began.
             set("resumes") { lua_pushboolean(L, event.resumes ? 1 : 0) }
+            // Running when the trace stopped: `finished` is when it stopped.
+            set("running") { lua_pushboolean(L, event.stillRunning ? 1 : 0) }
             lua_rawseti(L, -2, lua_Integer(index + 1))
         }
         return 1

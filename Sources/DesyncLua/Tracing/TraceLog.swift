@@ -31,12 +31,13 @@ final class TraceLog: Sendable {
         }
     }
 
-    /// Every event recorded so far (tracing goes on if it was on).
+    /// Every event recorded so far (tracing goes on if it was on). Jobs running now are in it
+    /// as still running; they are kept once they have finished.
     var recorded: [TraceEvent] {
         let recent = tracer.takeEvents()
         return events.withLockedValue { events in
-            events.append(contentsOf: recent)
-            return events
+            events.append(contentsOf: recent.lazy.filter { !$0.stillRunning })
+            return events + recent.lazy.filter(\.stillRunning)
         }
     }
 
