@@ -114,7 +114,7 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
     /// the jobs to them; with 0 pool threads it runs queued jobs itself only while time remains,
     /// and a job it has started runs to its end.
     public func wait(timeout: Duration) throws -> Success? {
-        guard BlockingWait.wait(for: self, until: .now + timeout) == .done else { return nil }
+        guard BlockingWait.wait(for: self, until: BlockingWait.deadline(after: timeout, for: self)) == .done else { return nil }
         return try finishedValue()
     }
 

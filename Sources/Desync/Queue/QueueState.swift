@@ -133,6 +133,28 @@ struct QueueState: ~Copyable, Sendable {
         return true
     }
 
+    /// What a simulation's pick finds the queue to be.
+    enum SimulationLook {
+        /// Ready, its first job free to run.
+        case ready
+        /// Ready, but its first job waits for a gate (a job that suspended gave the queue up):
+        /// running it would only suspend the queue.
+        case gated
+        /// Not ready (idle, run, or suspended): taken off the ready list (the caller removes
+        /// it); it is listed again when it becomes ready.
+        case notReady
+    }
+
+    /// Looks at the queue for a simulation's pick.
+    mutating func lookForSimulation() -> SimulationLook {
+        guard phase.isReady else {
+            onReadyList = false
+            return .notReady
+        }
+        if !jobs.isEmpty, let gate = jobs[0].gate, !gate.isDone { return .gated }
+        return .ready
+    }
+
     /// A thread that is not a pool thread claims the queue if it is ready; it stays on the ready
     /// list if it is there (the worker that pops it will find it taken).
     mutating func claimIfReady(on thread: ThreadID) -> Bool {

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -44,9 +45,14 @@ public final class Scheduler: Sendable {
     /// The pool's timers (`DesyncTimer`): one heap, fired by one thread.
     package let timers = TimerQueue()
 
+    /// The pool's time: real, or virtual once it simulates (``simulate(_:)``).
+    package let clock: SchedulerClock
+    /// The simulated schedule, once ``simulate(_:)`` set it.
+    let simulationBox = NIOLockedValueBox<Simulation?>(nil)
+
     /// Per-job tracing for this pool's objects: `tracing.start()`, then `tracing.stop()` returns
     /// the events.
-    public let tracing = Tracer()
+    public let tracing: Tracer
 
     /// A new pool with at most `maxThreads` threads (0 allowed), started on demand.
     public convenience init(maxThreads: Int = Scheduler.defaultMaxThreads) {
@@ -58,6 +64,9 @@ public final class Scheduler: Sendable {
     package init(maxThreads: Int, startThread: @escaping @Sendable (@escaping @Sendable () -> Void) -> Int32) {
         if maxThreads < 0 { desyncFatal("desync: maxThreads must be 0 or more, not \(maxThreads)") }
         pool = WorkerPool(maxThreads: maxThreads, startThread: startThread)
+        let clock = SchedulerClock()
+        self.clock = clock
+        tracing = Tracer(clock: clock)
     }
 
     /// The last reference is gone, so no object of this pool is left and no work is queued: the
@@ -79,6 +88,9 @@ public final class Scheduler: Sendable {
     public var maxThreads: Int {
         get { pool.state.withLockedValue { $0.maxThreads } }
         set {
+            if newValue != 0, isSimulated {
+                desyncFatal("desync: a simulated scheduler runs its jobs on the waiting thread: maxThreads stays 0, not \(newValue)")
+            }
             let (wake, start) = pool.state.withLockedValue { $0.setMaxThreads(newValue) }
             for sleeper in wake { sleeper.unpark() }
             for _ in 0..<start { pool.startWorker() }
@@ -143,6 +155,17 @@ public final class Scheduler: Sendable {
     /// ending its turn, which asks for work (`nextWork`) right after.
     func relist(_ queue: QueueCore) {
         pool.state.withLockedValue { $0.relist(queue) }
+    }
+
+    /// The ready list, oldest first, for a simulation's pick.
+    var readyQueues: [QueueCore] {
+        pool.state.withLockedValue { Array($0.ready) }
+    }
+
+    /// Takes `queues` off the ready list (a simulation's pick, or queues found not ready).
+    func unlist(_ queues: [QueueCore]) {
+        guard !queues.isEmpty else { return }
+        pool.state.withLockedValue { $0.unlist(queues) }
     }
 
     func count(_ counts: JobCounts, onPoolThread: Bool) {

@@ -94,6 +94,14 @@ struct SchedulerState: Sendable {
         ready.append(queue)
     }
 
+    /// Takes `queues` off the ready list, wherever they are in it (a simulation, which has no
+    /// worker to pop them).
+    mutating func unlist(_ queues: [QueueCore]) {
+        defer { checkInvariants() }
+        let gone = Set(queues.map(ObjectIdentifier.init))
+        ready.removeAll { gone.contains(ObjectIdentifier($0)) }
+    }
+
     /// A worker asks for work: after finishing a turn if `finishedTurn`, after being woken from
     /// sleep if `woken`, for the first time if `firstAsk`.
     mutating func nextWork(finishedTurn: Bool, woken: Bool, firstAsk: Bool = false, parker: Parker) -> WorkerAction {

@@ -30,6 +30,8 @@ package final class TimerQueue: Sendable {
         case running(Parker)
         /// The system refused a thread: waiters fire timers.
         case failed
+        /// The scheduler simulates: its simulation fires timers, on virtual time.
+        case simulated
     }
 
     private struct State {
@@ -73,6 +75,16 @@ package final class TimerQueue: Sendable {
         state.withLockedValue { if case .failed = $0.thread { true } else { false } }
     }
 
+    /// From now on no thread fires timers: the simulation does (`fireDue` on virtual time).
+    func simulate() {
+        state.withLockedValue { $0.thread = .simulated }
+    }
+
+    /// The earliest deadline of a pending timer.
+    var nextDeadline: ContinuousClock.Instant? {
+        state.withLockedValue { $0.heap.min?.deadline }
+    }
+
     func add(_ timer: DesyncTimer) {
         enum Action { case none, wake(Parker), start(Parker) }
         let action: Action = state.withLockedValue { state in
@@ -87,7 +99,7 @@ package final class TimerQueue: Sendable {
             case .running(let parker):
                 if let earliest, earliest <= timer.deadline { return .none }
                 return .wake(parker)
-            case .failed:
+            case .failed, .simulated:
                 return .none
             }
         }

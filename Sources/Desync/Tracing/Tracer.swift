@@ -17,8 +17,14 @@ import Darwin
 /// ```
 public final class Tracer: Sendable {
     @usableFromInline let on = Atomic<Bool>(false)
+    /// Where times come from: virtual while the scheduler simulates.
+    private let clock: SchedulerClock
     private let origin = Atomic<UInt64>(0)
     private let log = NIOLockedValueBox(TraceRecord())
+
+    init(clock: SchedulerClock) {
+        self.clock = clock
+    }
 
     /// True between ``start()`` and ``stop()``.
     @inlinable
@@ -27,7 +33,7 @@ public final class Tracer: Sendable {
     /// Starts a new trace, forgetting any events not yet taken.
     public func start() {
         log.withLockedValue { $0 = TraceRecord(lastSlot: $0.lastSlot) }
-        origin.store(Self.now(), ordering: .relaxed)
+        origin.store(now(), ordering: .relaxed)
         on.store(true, ordering: .releasing)
     }
 
@@ -36,7 +42,7 @@ public final class Tracer: Sendable {
     @discardableResult
     public func stop() -> [TraceEvent] {
         on.store(false, ordering: .releasing)
-        let now = relative(Self.now())
+        let now = relative(now())
         let events = log.withLockedValue { record in
             defer { record = TraceRecord(lastSlot: record.lastSlot) }
             return record.finished + record.running.values.map { $0.event(finished: now, stillRunning: true) }
@@ -51,7 +57,7 @@ public final class Tracer: Sendable {
     /// `sync` returned, its future done) a moment before the thread that ran it records the end:
     /// such a job is in the take, as still running, rather than missing from it.
     public func takeEvents() -> [TraceEvent] {
-        let now = relative(Self.now())
+        let now = relative(now())
         let events = log.withLockedValue { record in
             defer { record.finished.removeAll() }
             return record.finished + record.running.values.map { $0.event(finished: now, stillRunning: true) }
@@ -61,7 +67,14 @@ public final class Tracer: Sendable {
 
     /// Nanoseconds on the monotonic clock; 0 when tracing is off (so queued jobs cost nothing).
     func stamp() -> UInt64 {
-        isOn ? Self.now() : 0
+        isOn ? now() : 0
+    }
+
+    /// A simulation picked the queue whose job starts next among the ready queues `ready`
+    /// (labels, in the order they became ready): the job's event shows them.
+    func notePick(among ready: [String]) {
+        guard isOn else { return }
+        log.withLockedValue { $0.pick = ready }
     }
 
     /// Notes a job about to run; returns its slot for `jobFinished`, or 0 when tracing is off.
@@ -71,13 +84,18 @@ public final class Tracer: Sendable {
         object: String, kind: JobKind, queued: UInt64, onPoolThread: Bool, resumes: Bool = false
     ) -> UInt64 {
         guard isOn else { return 0 }
-        let started = Self.now()
+        let started = now()
         let job = RunningJob(
             object: object, kind: kind, queued: relative(queued == 0 ? started : queued),
             started: relative(started), thread: TraceThreads.current, onPoolThread: onPoolThread,
             resumes: resumes)
         return log.withLockedValue { record in
             record.lastSlot += 1
+            var job = job
+            if let pick = record.pick {
+                job.readyQueues = pick
+                record.pick = nil
+            }
             record.running[record.lastSlot] = job
             return record.lastSlot
         }
@@ -87,7 +105,7 @@ public final class Tracer: Sendable {
     /// stopped meanwhile has already accounted for it.
     func jobFinished(_ slot: UInt64) {
         guard slot != 0 else { return }
-        let finished = relative(Self.now())
+        let finished = relative(now())
         log.withLockedValue { record in
             if let job = record.running.removeValue(forKey: slot) {
                 record.finished.append(job.event(finished: finished, stillRunning: false))
@@ -104,10 +122,8 @@ public final class Tracer: Sendable {
         events.sorted { ($0.started, $0.queued) < ($1.started, $1.queued) }
     }
 
-    static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    private func now() -> UInt64 {
+        clock.nanoseconds
     }
 }
 
@@ -118,6 +134,8 @@ private struct TraceRecord {
     var finished: [TraceEvent] = []
     var running: [UInt64: RunningJob] = [:]
     var lastSlot: UInt64 = 0
+    /// The ready queues of a simulation's pick, for the job it starts next.
+    var pick: [String]?
 }
 
 /// A job that started while tracing: its event, but for its end.
@@ -129,12 +147,13 @@ private struct RunningJob {
     let thread: Int
     let onPoolThread: Bool
     let resumes: Bool
+    var readyQueues: [String] = []
 
     func event(finished: UInt64, stillRunning: Bool) -> TraceEvent {
         TraceEvent(
             object: object, kind: kind, queued: queued, started: started,
             finished: max(finished, started), thread: thread, onPoolThread: onPoolThread,
-            resumes: resumes, stillRunning: stillRunning)
+            resumes: resumes, stillRunning: stillRunning, readyQueues: readyQueues)
     }
 }
 

@@ -48,6 +48,14 @@ package enum BlockingWait {
         deadlocks: DeadlockHandling = .stop
     ) -> WaitOutcome {
         if target.isDone { return .done }
+        if Simulation.simulatingSchedulers.load(ordering: .acquiring) > 0,
+           let scheduler = (driver ?? target.driver)?.simulatingScheduler ?? fallback?.simulatingScheduler {
+            let outcome = scheduler.simulatedWait(for: target, until: deadline, stop: stop)
+            if outcome == .stuck, deadlocks == .stop {
+                desyncFatal("desync: deadlock: a wait in a simulated schedule can never end (no job is ready and no timer is set)")
+            }
+            return outcome
+        }
         let outcome: WaitOutcome
         // From inside a job, waiting for another object's work is an edge of the wait-for graph:
         // one that closes a cycle can never end.
@@ -67,6 +75,14 @@ package enum BlockingWait {
         }
         if case .deadlock(let message) = outcome, deadlocks == .stop { desyncFatal(message) }
         return outcome
+    }
+
+    /// `timeout` from now, on the clock of the scheduler that runs `target`'s work (virtual
+    /// when it simulates).
+    package static func deadline(after timeout: Duration, for target: any Waitable) -> ContinuousClock.Instant {
+        let now = Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0
+            ? target.driver?.simulatingScheduler?.now ?? .now : .now
+        return now + timeout
     }
 
     /// What a wait that would wait for itself does.

@@ -23,6 +23,10 @@ extension QueueCore: WaitDriver {
         }
     }
 
+    package var simulatingScheduler: Scheduler? {
+        scheduler.isSimulated ? scheduler : nil
+    }
+
     /// Runs the queue's jobs on the calling thread if nobody runs them: claims a ready queue and
     /// drains it (a turn's worth at most). False when it was idle, paused, or run by another
     /// thread. For a waiter that runs "any queued work" (the Lua runtime with 0 pool threads).
@@ -54,6 +58,8 @@ final class QueueDrained: Waitable, WaitDriver {
     var isDone: Bool { queue.pending == 0 }
 
     var driver: (any WaitDriver)? { self }
+
+    var simulatingScheduler: Scheduler? { queue.simulatingScheduler }
 
     func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {
         if !queue.scheduler.runsQueuedWork { return queue.drive(toward: target, limits: limits, parker: parker) }

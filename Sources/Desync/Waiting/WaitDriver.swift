@@ -9,6 +9,14 @@ package protocol WaitDriver: AnyObject, Sendable {
     /// `.sleep`, it registers `parker` wherever a change that could let the waiter run more is
     /// announced (a queue becoming ready).
     func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep
+
+    /// The simulating scheduler (``Scheduler/simulate(_:)``) whose jobs this driver runs, if it
+    /// simulates: a wait then runs that scheduler's schedule instead.
+    var simulatingScheduler: Scheduler? { get }
+}
+
+extension WaitDriver {
+    package var simulatingScheduler: Scheduler? { nil }
 }
 
 /// What a driver did for a waiter.

@@ -1,0 +1,72 @@
+/// Picks which ready queue runs next in a simulated schedule: a value, seeded, so the same seed
+/// and the same sequence of questions give the same answers.
+struct ScheduleChooser {
+    private var random: SplitMix64
+    private let strategy: SimulatedSchedule.Strategy
+    /// PCT: each queue's priority (higher runs first), given when the queue is first seen.
+    private var priorities: [ObjectIdentifier: Int64] = [:]
+    /// PCT: the steps at which the queue about to run drops below every other, in order.
+    private var changePoints: [Int] = []
+    /// PCT: change points passed so far.
+    private var changesMade = 0
+    /// Picks made so far.
+    private(set) var steps = 0
+
+    init(_ schedule: SimulatedSchedule) {
+        random = SplitMix64(seed: schedule.seed)
+        strategy = schedule.strategy
+        if case .pct(let depth, let steps) = schedule.strategy, depth > 1 {
+            changePoints = (1..<depth).map { _ in 1 + Int(random.next() % UInt64(max(1, steps))) }.sorted()
+        }
+    }
+
+    /// The index in `candidates` (ready queues, in the order they became ready) of the one to run.
+    mutating func pick(_ candidates: [ObjectIdentifier]) -> Int {
+        precondition(!candidates.isEmpty, "desync: a pick among no queues")
+        steps += 1
+        switch strategy {
+        case .uniform:
+            return candidates.count == 1 ? 0 : Int(random.next() % UInt64(candidates.count))
+        case .pct(let depth, _):
+            for queue in candidates where priorities[queue] == nil {
+                // Above every priority a change point gives (1 ..< depth); random among the rest.
+                priorities[queue] = Int64(depth) + Int64(random.next() >> 2)
+            }
+            var best = 0
+            for index in candidates.indices.dropFirst()
+            where priorities[candidates[index]]! > priorities[candidates[best]]! {
+                best = index
+            }
+            var changed = false
+            while let first = changePoints.first, first <= steps {
+                changePoints.removeFirst()
+                changesMade += 1
+                changed = true
+            }
+            if changed {
+                // The queue about to run drops below all others; later change points go lower.
+                priorities[candidates[best]] = Int64(depth - changesMade)
+                best = candidates.indices.max { priorities[candidates[$0]]! < priorities[candidates[$1]]! }!
+            }
+            return best
+        }
+    }
+}
+
+/// Sebastiano Vigna's SplitMix64: small, fast, and good enough to pick among a handful of queues;
+/// its output for a seed never changes (the standard library's generator is not seedable).
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}

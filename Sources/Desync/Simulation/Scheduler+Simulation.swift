@@ -1,0 +1,77 @@
+/// A scheduler that simulates: one thread (whichever waits) runs every job, a seeded generator
+/// picks the next ready queue at every job boundary, and time is virtual.
+extension Scheduler {
+    /// A scheduler that simulates from the start, with no thread of its own: see
+    /// ``simulate(_:)``.
+    ///
+    /// ```swift
+    /// let pool = Scheduler(simulated: 42)
+    /// let log = Desync([String](), scheduler: pool)
+    /// let a = Desync(0, label: "a", scheduler: pool)
+    /// let b = Desync(0, label: "b", scheduler: pool)
+    /// a.async { _ in log.async { $0.append("a") } }
+    /// b.async { _ in log.async { $0.append("b") } }
+    /// print(log.sync { $0 })   // the same order every run with seed 42
+    /// ```
+    public convenience init(simulated seed: UInt64, strategy: SimulatedSchedule.Strategy = .uniform) {
+        self.init(maxThreads: 0)
+        do {
+            try simulate(SimulatedSchedule(seed: seed, strategy: strategy))
+        } catch {
+            desyncFatal("desync: a new scheduler could not simulate: \(error)")
+        }
+    }
+
+    /// From now on, for the rest of its life, the scheduler simulates `schedule`:
+    /// - it has no thread: jobs run on the thread that waits (a `sync` behind a busy queue, a
+    ///   future's `wait()`), one at a time;
+    /// - at every job boundary, and every resume of a suspended job, the next queue to run is
+    ///   picked among the ready ones by a generator seeded with the schedule's seed, so the same
+    ///   seed and the same program give the same interleaving, run after run;
+    /// - time is virtual (``now``, timers, trace timestamps): it stands still while jobs run (but
+    ///   for a microsecond per job) and, when nothing is ready, jumps to the next timer or the
+    ///   waiter's deadline, so a program that sleeps an hour finishes at once. A wait that
+    ///   nothing can ever end (no job ready, no timer set) stops the program with a message, as
+    ///   a deadlock does.
+    ///
+    /// Throws when work is queued, running, suspended or timed on the scheduler, or it
+    /// simulates already; setting ``maxThreads`` afterwards stops the program.
+    public func simulate(_ schedule: SimulatedSchedule) throws(SimulationRefused) {
+        if case .pct(let depth, let steps) = schedule.strategy, depth < 1 || steps < 1 {
+            throw SimulationRefused(reason: "a PCT depth and step count must be 1 or more")
+        }
+        if isSimulated { throw SimulationRefused(reason: "the scheduler simulates already") }
+        let stats = self.stats
+        let busy = stats.threadsBusy + stats.readyQueues + stats.suspendedJobs + stats.timersPending
+        guard busy == 0 else {
+            throw SimulationRefused(reason: "work is queued, running or waiting on this scheduler (\(stats.threadsBusy) threads busy, \(stats.readyQueues) queues ready, \(stats.suspendedJobs) jobs suspended, \(stats.timersPending) timers set)")
+        }
+        maxThreads = 0
+        _ = shutdown(timeout: .seconds(5))
+        timers.simulate()
+        clock.startVirtual()
+        simulationBox.withLockedValue { $0 = Simulation(schedule) }
+        Simulation.simulatingSchedulers.add(1, ordering: .releasing)
+    }
+
+    /// The schedule this scheduler simulates, or nil.
+    public var simulatedSchedule: SimulatedSchedule? {
+        simulation?.schedule
+    }
+
+    /// True once ``simulate(_:)`` (or ``init(simulated:strategy:)``) made it simulate.
+    public var isSimulated: Bool {
+        clock.isVirtual
+    }
+
+    /// Now on this scheduler's clock: the system's monotonic clock, or the virtual clock of a
+    /// simulation. Deadlines for this scheduler's waits and timers count from it.
+    public var now: ContinuousClock.Instant {
+        clock.now
+    }
+
+    package var simulation: Simulation? {
+        guard clock.isVirtual else { return nil }
+        return simulationBox.withLockedValue { $0 }
+    }
+}

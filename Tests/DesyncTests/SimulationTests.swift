@@ -1,0 +1,87 @@
+import Testing
+
+@testable import Desync
+
+@Suite("Simulated schedules")
+struct SimulationTests {
+    /// Three objects each append their name to a shared log, a few times, through jobs that
+    /// queue more jobs: the interleaving the log records is the schedule.
+    private func interleaving(seed: UInt64, strategy: SimulatedSchedule.Strategy = .uniform) -> [String] {
+        let scheduler = Scheduler(simulated: seed, strategy: strategy)
+        let log = Desync([String](), label: "log", scheduler: scheduler)
+        let writers = ["a", "b", "c"].map { Desync(0, label: $0, scheduler: scheduler) }
+        for (index, writer) in writers.enumerated() {
+            for step in 0..<4 {
+                writer.async { count in
+                    count += 1
+                    log.async { $0.append("\(["a", "b", "c"][index])\(step)") }
+                }
+            }
+        }
+        for writer in writers { writer.sync { _ in } }
+        return log.sync { $0 }
+    }
+
+    @Test("the same seed gives the same interleaving; different seeds give different ones")
+    func sameSeedSameSchedule() {
+        for seed: UInt64 in 1...20 {
+            #expect(interleaving(seed: seed) == interleaving(seed: seed), "seed \(seed)")
+        }
+        let distinct = Set((1...20).map { interleaving(seed: UInt64($0)) })
+        #expect(distinct.count > 5, "20 seeds gave \(distinct.count) interleavings")
+        // Each object's own jobs keep their order, whatever the seed.
+        for seed: UInt64 in 1...20 {
+            let log = interleaving(seed: seed)
+            #expect(log.count == 12)
+            for name in ["a", "b", "c"] {
+                #expect(log.filter { $0.hasPrefix(name) } == (0..<4).map { "\(name)\($0)" })
+            }
+        }
+    }
+
+    @Test("PCT schedules are deterministic per seed and vary across seeds")
+    func pctSchedules() {
+        let strategy = SimulatedSchedule.Strategy.pct(depth: 3, steps: 30)
+        for seed: UInt64 in 1...10 {
+            #expect(interleaving(seed: seed, strategy: strategy) == interleaving(seed: seed, strategy: strategy))
+        }
+        let distinct = Set((1...20).map { interleaving(seed: UInt64($0), strategy: strategy) })
+        #expect(distinct.count > 3, "20 seeds gave \(distinct.count) interleavings")
+    }
+
+    @Test("virtual time: a timed wait that nothing completes ends at its virtual deadline, at once")
+    func virtualTimeout() throws {
+        let scheduler = Scheduler(simulated: 7)
+        let start = scheduler.now
+        let promise = DesyncPromise<Int>()
+        let object = Desync(0, scheduler: scheduler)
+        let future = object.future { _ in 1 }
+        #expect(try future.wait(timeout: .seconds(3600)) == 1)
+        let realStart = ContinuousClock.now
+        let timer = DesyncTimer(deadline: scheduler.now + .seconds(3600), queue: scheduler.timers)
+        let waited = object.future { _ in 2 }
+        _ = waited
+        #expect(BlockingWait.wait(for: timer, driver: object.queue, until: nil) == .done)
+        #expect(scheduler.now - start >= .seconds(3600))
+        #expect(scheduler.now - start < .seconds(3601))
+        #expect(ContinuousClock.now - realStart < .seconds(5))
+        _ = promise
+    }
+
+    @Test("simulate refuses a scheduler with work queued, one that simulates already, and a bad PCT depth")
+    func refusals() throws {
+        let scheduler = Scheduler(maxThreads: 0)
+        let object = Desync(0, scheduler: scheduler)
+        object.async { $0 += 1 }
+        #expect(throws: SimulationRefused.self) { try scheduler.simulate(SimulatedSchedule(seed: 1)) }
+        object.sync { _ in }
+        try scheduler.simulate(SimulatedSchedule(seed: 1))
+        #expect(scheduler.isSimulated)
+        #expect(throws: SimulationRefused.self) { try scheduler.simulate(SimulatedSchedule(seed: 2)) }
+        let other = Scheduler(maxThreads: 0)
+        #expect(throws: SimulationRefused.self) {
+            try other.simulate(SimulatedSchedule(seed: 1, strategy: .pct(depth: 0, steps: 10)))
+        }
+        #expect(!other.isSimulated)
+    }
+}
