@@ -122,4 +122,29 @@ struct SimulationRuntimeTests {
         }
         for seed: UInt64 in 1...100 { #expect(run(counter(racy: false), seed: seed) == "2") }
     }
+
+    @Test("a simulated run's trace is the same for the same seed, and shows each pick's ready queues")
+    func traces() throws {
+        let script = """
+            desync.trace.start()
+            \(interleaving)
+            local events = desync.trace.stop()
+            local picks, json = 0, {}
+            for _, e in ipairs(events) do
+              if e.ready then
+                picks = picks + 1
+                local names = {}
+                for _, name in ipairs(e.ready) do names[#names + 1] = name end
+                assert(table.concat(names, ","):find(e.object, 1, true), "the picked object is among the ready ones")
+              end
+              json[#json + 1] = string.format("%s %s %.6f %.6f %s", e.object, e.kind, e.started, e.finished, e.ready and table.concat(e.ready, ",") or "-")
+            end
+            assert(picks > 10, picks .. " picks")
+            out = table.concat(json, "\\n")
+            """
+        let first = run(script, seed: 5)
+        #expect(!first.hasPrefix("error"), "\(first)")
+        #expect(first == run(script, seed: 5))
+        #expect(first != run(script, seed: 6))
+    }
 }
