@@ -84,4 +84,37 @@ struct SimulationTests {
         }
         #expect(!other.isSimulated)
     }
+
+    @Test("await value on a simulated scheduler runs the schedule, as wait() does")
+    func awaitRunsTheSchedule() async throws {
+        let scheduler = Scheduler(simulated: 9)
+        let a = Desync(0, label: "a", scheduler: scheduler)
+        let b = Desync(0, label: "b", scheduler: scheduler)
+        for _ in 0..<10 {
+            a.async { $0 += 1 }
+            b.async { $0 += 1 }
+        }
+        #expect(try await a.future { $0 }.value == 10)
+        #expect(try await b.future { $0 }.value == 10)
+    }
+
+    @Test("a simulated trace names the ready queues of each pick, and its times are virtual")
+    func tracedPicks() throws {
+        let scheduler = Scheduler(simulated: 4)
+        let a = Desync(0, label: "a", scheduler: scheduler)
+        let b = Desync(0, label: "b", scheduler: scheduler)
+        scheduler.tracing.start()
+        for _ in 0..<3 {
+            a.async { $0 += 1 }
+            b.async { $0 += 1 }
+        }
+        _ = try a.future { $0 }.wait()
+        _ = try b.future { $0 }.wait()
+        let events = scheduler.tracing.stop()
+        #expect(events.count == 8)
+        #expect(events.allSatisfy { !$0.readyQueues.isEmpty && $0.readyQueues.contains($0.object) })
+        // Jobs take no virtual time; the clock moves a microsecond after each pick.
+        #expect(events.allSatisfy { $0.finished - $0.started == 0 })
+        #expect(events.last!.started - events.first!.started == 7_000)
+    }
 }

@@ -28,8 +28,8 @@ extension Scheduler {
     /// - at every job boundary, and every resume of a suspended job, the next queue to run is
     ///   picked among the ready ones by a generator seeded with the schedule's seed, so the same
     ///   seed and the same program give the same interleaving, run after run;
-    /// - time is virtual (``now``, timers, trace timestamps): it stands still while jobs run (but
-    ///   for a microsecond per job) and, when nothing is ready, jumps to the next timer or the
+    /// - time is virtual (``now``, timers, trace timestamps): it stands still while jobs run (and
+    ///   moves a microsecond after each pick) and, when nothing is ready, jumps to the next timer or the
     ///   waiter's deadline, so a program that sleeps an hour finishes at once. A wait that
     ///   nothing can ever end (no job ready, no timer set) stops the program with a message, as
     ///   a deadlock does.

@@ -11,8 +11,8 @@ package final class Simulation: Sendable {
     /// rest of its life.
     static let simulatingSchedulers = Atomic<Int>(0)
 
-    /// Virtual time a job takes: small, but enough that a trace of a simulated run draws each job
-    /// at a time of its own.
+    /// Virtual time that passes after each pick (jobs themselves take none): small, but enough
+    /// that a trace of a simulated run draws each job at a time of its own.
     static let jobDuration: Int64 = 1_000
 
     init(_ schedule: SimulatedSchedule) {
