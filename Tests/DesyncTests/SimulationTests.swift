@@ -117,4 +117,30 @@ struct SimulationTests {
         #expect(events.allSatisfy { $0.finished - $0.started == 0 })
         #expect(events.last!.started - events.first!.started == 7_000)
     }
+
+    /// The README's example: two tellers read a balance through a future, then write it.
+    private func tellersLoseAnUpdate(seed: UInt64, strategy: SimulatedSchedule.Strategy = .uniform) throws -> Bool {
+        let pool = Scheduler(simulated: seed, strategy: strategy)
+        let account = Desync(100, label: "account", scheduler: pool)
+        let tellers = (1...2).map { Desync((), label: "teller \($0)", scheduler: pool) }
+        let done = tellers.map { teller in
+            teller.future { _ in
+                let balance = try account.future { $0 }.wait()
+                account.sync { $0 = balance - 10 }
+            }
+        }
+        for future in done { try future.wait() }
+        return account.sync { $0 } != 80
+    }
+
+    @Test("the README's tellers: some seeds lose an update, each such seed loses it every time, others never")
+    func readmeTellers() throws {
+        let losing = try (UInt64(1)...200).filter { try tellersLoseAnUpdate(seed: $0) }
+        #expect(!losing.isEmpty && losing.count < 200, "\(losing.count) of 200 seeds lose an update")
+        for seed in losing.prefix(3) {
+            for _ in 1...10 { #expect(try tellersLoseAnUpdate(seed: seed)) }
+        }
+        let pct = try (UInt64(1)...200).filter { try tellersLoseAnUpdate(seed: $0, strategy: .pct(depth: 2, steps: 10)) }
+        #expect(!pct.isEmpty, "PCT found no lost update in 200 seeds")
+    }
 }
