@@ -147,4 +147,36 @@ struct SimulationRuntimeTests {
         #expect(first == run(script, seed: 5))
         #expect(first != run(script, seed: 6))
     }
+
+    @Test("a cycle of syncs under simulation is reported as a deadlock naming the objects")
+    func cycleReported() {
+        let out = run("""
+            local a = desync.new({}, { name = "A" })
+            local b = desync.new({}, { name = "B" })
+            local fa = a:future(function(_, other) desync.sleep(0); return other:sync(function() return 1 end) end, b)
+            local fb = b:future(function(_, other) desync.sleep(0); return other:sync(function() return 2 end) end, a)
+            local oka, ea = pcall(fa.wait, fa)
+            local okb, eb = pcall(fb.wait, fb)
+            out = tostring(oka) .. " " .. tostring(ea) .. " | " .. tostring(okb) .. " " .. tostring(eb)
+            """, seed: 2)
+        #expect(out.contains("deadlock"), "\(out)")
+        #expect(out.contains("A") && out.contains("B"), "\(out)")
+    }
+
+    @Test("streams and pipes run under simulation, deterministically")
+    func streamsAndPipes() {
+        let script = """
+            local source = desync.stream(2)
+            local stage = desync.new({ seen = {} }, { name = "stage" })
+            local out_stream = stage:pipe(source, function(d, x) d.seen[#d.seen + 1] = x; return x * 10 end)
+            local producer = desync.new({}, { name = "producer" })
+            producer:async(function(_, s) for i = 1, 6 do s:send(i) end s:close() end, source)
+            local got = {}
+            for x in out_stream:iter() do got[#got + 1] = x end
+            out = table.concat(got, ",")
+            """
+        let first = run(script, seed: 11)
+        #expect(first == "10,20,30,40,50,60", "\(first)")
+        #expect(run(script, seed: 12) == first)
+    }
 }
