@@ -179,4 +179,25 @@ struct SimulationRuntimeTests {
         #expect(first == "10,20,30,40,50,60", "\(first)")
         #expect(run(script, seed: 12) == first)
     }
+
+    @Test("runSimulatedSchedule runs what can run (the REPL between lines), and leaves a job waiting for the host")
+    func runUntilQuiet() {
+        let runtime = LuaRuntime(scheduler: Scheduler(simulated: 1))
+        #expect(runtime.execute("""
+            s = desync.stream()
+            o = desync.new({ n = 0 })
+            t0 = desync.clock()
+            o:async(function(d) desync.sleep(100); d.n = 1 end)
+            w = desync.new({})
+            got = w:future(function(_, s) return s:receive() end, s)
+            """) == nil)
+        runtime.runSimulatedSchedule()
+        #expect(runtime.execute("""
+            assert(o:pending() == 0, "the sleeping job ran")
+            assert(desync.clock() - t0 >= 100, "virtual time moved")
+            assert(got:status() ~= "done", "the receiver still waits for the host")
+            s:send(42)
+            assert(got:wait() == 42)
+            """) == nil)
+    }
 }
