@@ -83,6 +83,10 @@ struct SimulationTests {
             try other.simulate(SimulatedSchedule(seed: 1, strategy: .pct(depth: 0, steps: 10)))
         }
         #expect(!other.isSimulated)
+        other.tracing.start()
+        #expect(throws: SimulationRefused.self) { try other.simulate(SimulatedSchedule(seed: 1)) }
+        other.tracing.stop()
+        try other.simulate(SimulatedSchedule(seed: 1))
     }
 
     @Test("await value on a simulated scheduler runs the schedule, as wait() does")

@@ -34,13 +34,15 @@ extension Scheduler {
     ///   nothing can ever end (no job ready, no timer set) stops the program with a message, as
     ///   a deadlock does.
     ///
-    /// Throws when work is queued, running, suspended or timed on the scheduler, or it
-    /// simulates already; setting ``maxThreads`` afterwards stops the program.
+    /// Throws when work is queued, running, suspended or timed on the scheduler, while it
+    /// traces, or when it simulates already; setting ``maxThreads`` afterwards stops the program.
     public func simulate(_ schedule: SimulatedSchedule) throws(SimulationRefused) {
         if case .pct(let depth, let steps) = schedule.strategy, depth < 1 || steps < 1 {
             throw SimulationRefused(reason: "a PCT depth and step count must be 1 or more")
         }
         if isSimulated { throw SimulationRefused(reason: "the scheduler simulates already") }
+        // A trace's times count from its start, on the clock it started with.
+        if tracing.isOn { throw SimulationRefused(reason: "a trace is running (stop it first; a trace started after simulate uses virtual time)") }
         let stats = self.stats
         let busy = stats.threadsBusy + stats.readyQueues + stats.suspendedJobs + stats.timersPending
         guard busy == 0 else {
