@@ -8,7 +8,9 @@ let package = Package(
         .library(name: "DesyncLua", targets: ["DesyncLua"]),
         .executable(name: "desync-lua", targets: ["desync-lua"]),
         // `require "desync"` for stock lua5.4 and programs that embed Lua 5.4: libdesync.so, which
-        // scripts/lua-module copies to desync.so (see LuaModuleLinking below).
+        // scripts/lua-module installs as desync/core.so behind a small C loader, desync.so, that
+        // refuses older Luas with a clear error (Sources/DesyncLuaModule/Loader; see
+        // LuaModuleLinking below).
         .library(name: "desync", type: .dynamic, targets: ["DesyncLuaModule"]),
     ],
     dependencies: [
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "DesyncLuaModule",
             dependencies: ["DesyncLua", "CDesyncModule"],
-            exclude: ["NoLuaLibrary", "exports.map"],
+            exclude: ["NoLuaLibrary", "exports.map", "Loader"],
             linkerSettings: LuaModuleLinking.settings
         ),
         .executableTarget(name: "desync-lua", dependencies: ["DesyncLua", "CLua", "CLuaHost", "CEditLine"]),
