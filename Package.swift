@@ -19,6 +19,9 @@ let package = Package(
         // library's `Mutex` waits on futexes that TSan cannot see, so every access it guards is
         // reported as a race (checked with Swift 6.3.1 on Linux; see README, "Why not Mutex").
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // `swift package generate-documentation --target Desync` (the DocC catalog,
+        // Sources/Desync/Desync.docc); scripts/test builds it with warnings as errors.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The core: Desync<T>, futures, the scheduler. Knows nothing of Lua.

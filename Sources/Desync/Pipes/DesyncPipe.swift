@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The results of ``Desync/pipe(_:backpressure:_:)``, in the order of the items they came from.
+/// The results of ``Desync/pipe(_:backpressure:_:)-(S,_,_)`` and its overloads, in the order of
+/// the items they came from.
 ///
 /// ```swift
 /// let parser = Desync(Parser())
