@@ -251,6 +251,8 @@ extension DesyncFuture: Waitable {
 }
 
 extension DesyncFuture: CustomStringConvertible {
+    /// The result type and status, as `DesyncFuture<Int>(pending)`: never waits, never shows the
+    /// value.
     public var description: String { "DesyncFuture<\(Success.self)>(\(status.rawValue))" }
 }
 
