@@ -126,6 +126,24 @@ struct DocArticleTests {
         return totals.sync { $0 }
     }
 
+    static func checksum(_ bytes: [UInt8]) async -> Int {
+        bytes.reduce(0) { $0 &+ Int($1) }
+    }
+
+    @Test("Desync as an executor: the pool as a task executor")
+    func taskExecutor() async throws {
+        let (sum, other) = try await bounded {
+            let pool = Scheduler(maxThreads: 4)
+            defer { pool.shutdown(timeout: .seconds(10)) }
+            let sum = await withTaskExecutorPreference(pool) {
+                await Self.checksum([1, 2, 3])
+            }
+            let task = Task(executorPreference: pool) { await Self.checksum([4, 5]) }
+            return (sum, await task.value)
+        }
+        #expect(sum == 6 && other == 9)
+    }
+
     @Test("Pipes and channels: an async sequence, and a channel through two pipes")
     func pipesAndChannels() async throws {
         let (ratios, total) = try await bounded {
