@@ -65,6 +65,13 @@ struct LuaVersionTests {
         #expect(outcome.stderr.contains("desync needs Lua 5.4; this program runs Lua 5.1"), "\(outcome.stderr)")
     }
 
+    @Test("LuaJIT: require fails with a Lua error naming both")
+    func luajit() throws {
+        let outcome = try Self.require(with: "/usr/bin/luajit")
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("desync needs Lua 5.4; this program runs LuaJIT (Lua 5.1)"), "\(outcome.stderr)")
+    }
+
     @Test("a missing desync/core.so is named in the error")
     func missingCore() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desync-loader-alone-\(getpid())")
