@@ -200,4 +200,20 @@ struct SimulationRuntimeTests {
             assert(got:wait() == 42)
             """) == nil)
     }
+
+    @Test("a wait inside a coroutine a job made (it blocks) is never mistaken for a deadlock")
+    func blockingWaitInJobCoroutine() {
+        // The review's case: seed 8 reported "sync on A from inside one of its own jobs".
+        let script = """
+            local A, D, X = desync.new({}, { name = "A" }), desync.new({}, { name = "D" }), desync.new({}, { name = "X" })
+            X:async(function() end)
+            local function blocking(f, ...) return coroutine.wrap(f)(...) end
+            local fa = A:future(function(_, X, blocking) return blocking(function(X) return X:sync(function() return "x" end) end, X) end, X, blocking)
+            local fd = D:future(function(_, A, blocking) return blocking(function(A) return A:sync(function() return "a" end) end, A) end, A, blocking)
+            out = tostring(fa:wait()) .. tostring(fd:wait())
+            """
+        for seed in UInt64(1)...20 {
+            #expect(run(script, seed: seed) == "xa", "seed \(seed)")
+        }
+    }
 }
