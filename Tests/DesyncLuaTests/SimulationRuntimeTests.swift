@@ -9,7 +9,12 @@ struct SimulationRuntimeTests {
     /// Runs `script` in a fresh runtime on a scheduler simulating `seed`; returns what the script
     /// left in the global `out` (a string), or its error.
     private func run(_ script: String, seed: UInt64, strategy: SimulatedSchedule.Strategy = .uniform) -> String {
-        let runtime = LuaRuntime(scheduler: Scheduler(simulated: seed, strategy: strategy))
+        let runtime = LuaRuntime(scheduler: Scheduler(maxThreads: 0))
+        do {
+            try runtime.simulate(SimulatedSchedule(seed: seed, strategy: strategy))
+        } catch {
+            return "error: \(error)"
+        }
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("desync-sim-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -215,5 +220,17 @@ struct SimulationRuntimeTests {
         for seed in UInt64(1)...20 {
             #expect(run(script, seed: seed) == "xa", "seed \(seed)")
         }
+    }
+
+    @Test("math.random draws the same numbers for the same seed, in the host and in jobs")
+    func randomness() {
+        let script = """
+            local o = desync.new({})
+            out = math.random(1, 1000000) .. " " .. o:sync(function() return math.random(1, 1000000) end)
+            """
+        let first = run(script, seed: 21)
+        #expect(!first.hasPrefix("error"), "\(first)")
+        #expect(first == run(script, seed: 21))
+        #expect(first != run(script, seed: 22))
     }
 }
