@@ -219,6 +219,7 @@ struct LuaCargoPush {
         case .string(let bytes): LuaBytes.push(bytes, onto: L)
         case .reusableFunction(let code): LuaBytecode.pushReusable(code, onto: L)
         case .closure(let closure): pushClosure(closure, onto: L)
+        case .flatTable(let bytes): LuaFlatTable.push(bytes, onto: L)
         case .cFunction(let pointer): lua_pushcclosure(L, pointer.function, 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
         case .globals: lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))

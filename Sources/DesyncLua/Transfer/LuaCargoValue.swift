@@ -19,6 +19,9 @@ enum LuaCargoValue: Sendable {
     /// A Lua function whose upvalues are all flat values, each in a cell of its own (what
     /// `LuaFlatCapture` takes): a new closure in the target, its upvalues set from these.
     case closure(LuaCargoClosure)
+    /// A table of booleans, numbers and strings alone, as bytes (`LuaFlatTable`): a new table
+    /// in the target.
+    case flatTable([UInt8])
     case cFunction(LuaCFunctionPointer)
     /// The source's global table: the target's global table, never a copy.
     case globals
