@@ -204,7 +204,11 @@ struct LuaCargoPush {
         precondition(lua_checkstack(L, 4) != 0, "desync: no Lua stack space for a transferred function")
         LuaBytecode.pushFresh(closure.code, onto: L)
         for (offset, value) in closure.upvalues.enumerated() {
-            pushFlat(value, onto: L)
+            if closure.selfReferences & (1 << offset) != 0 {
+                lua_pushvalue(L, -1)
+            } else {
+                pushFlat(value, onto: L)
+            }
             if lua_setupvalue(L, -2, Int32(offset + 1)) == nil { desync_pop(L, 1) }
         }
     }

@@ -56,6 +56,10 @@ extension LuaCargoValue {
 struct LuaCargoClosure: Sendable {
     let code: LuaFunctionCode
     let upvalues: [LuaCargoValue]
+    /// Bit n - 1 set: upvalue n is the closure itself, the shape of a recursive local function
+    /// (`local function hop(d, n) ... other:sync(hop, n - 1) ... end`); its value in
+    /// `upvalues` is a placeholder.
+    var selfReferences: UInt8 = 0
 }
 
 /// A C function without upvalues. Every state links the same liblua and the same Swift code, so

@@ -94,8 +94,8 @@ enum LuaFlatCapture {
     private static let closureUpvalueLimit: Int32 = 8
 
     /// The Lua function at `index` with its upvalues when each is nil, a boolean, a number, a
-    /// string, a shared object or the globals, in a cell of its own (two upvalues of one closure
-    /// may share a cell, through `debug.upvaluejoin`); else nil.
+    /// string, a shared object, the globals or the function itself, in a cell of its own (two
+    /// upvalues of one closure may share a cell, through `debug.upvaluejoin`); else nil.
     ///
     /// The code is taken first: it may allocate, which can run a finalizer that replaces the
     /// value at `index` (then `code` gives nil). Reading the upvalues allocates nothing in Lua.
@@ -110,6 +110,7 @@ enum LuaFlatCapture {
         var upvalues: [LuaCargoValue] = []
         upvalues.reserveCapacity(Int(closureUpvalueLimit))
         var number: Int32 = 1
+        var selfReferences: UInt8 = 0
         while lua_getupvalue(L, index, number) != nil {
             defer { desync_pop(L, 1) }
             let type = lua_type(L, -1)
@@ -123,6 +124,9 @@ enum LuaFlatCapture {
                 upvalues.append(.globals)
             } else if type == LUA_TUSERDATA, let object = LuaProxy.object(at: -1, in: L) {
                 upvalues.append(.shared(object))
+            } else if type == LUA_TFUNCTION, lua_rawequal(L, -1, index) != 0 {
+                upvalues.append(.luaNil)
+                selfReferences |= 1 << (number - 1)
             } else {
                 return nil
             }
@@ -132,6 +136,6 @@ enum LuaFlatCapture {
             }
             number += 1
         }
-        return LuaCargoClosure(code: code, upvalues: upvalues)
+        return LuaCargoClosure(code: code, upvalues: upvalues, selfReferences: selfReferences)
     }
 }
