@@ -47,6 +47,9 @@ TIME_TARGETS = {
 PEER_LIMITS = {
     ("lua 10k jobs sleeping 0.1 s", "desync-lua, default pool"): ("luv timers, 1 loop thread", 2.0, "<= 2x luv's time"),
     ("lua 10k jobs sleeping 0.1 s", "desync-lua, 1 thread"): ("luv timers, 1 loop thread", 2.0, "<= 2x luv's time"),
+    # Issue 16's.
+    ("lua pipeline of 20k records", "desync-lua, default pool"):
+        ("plain serial Lua loop", 1.5, "<= 1.5x the serial loop's time"),
 }
 # Targets on what a row costs beyond another row doing the same work without one step, per job:
 # (workload, row) -> (the row without it, maximum ns of difference, text). Issue 14's: a job that
@@ -74,6 +77,9 @@ ROW_TARGETS = {
     ],
     ("lua 100k async then drain", "desync-lua obj:async(literal, 2 upvalues)"): [
         ("desync-lua obj:async", 1 / 2.0, "within 2x of obj:async(add, i)"),
+    ],
+    ("lua pipeline of 20k records", "desync-lua, default pool"): [
+        ("desync-lua, 1 thread", 1.0, "faster than on 1 thread"),
     ],
 }
 # Speed-ups of running jobs in parallel: (workload, parallel row) -> (serial row, minimum or None
@@ -107,16 +113,17 @@ REFERENCES = {
     "lua 10k sync hops from jobs": "desync-lua chain of 101 objects, 100 nested syncs a lap",
     "lua suspended job memory": "desync-lua 10k jobs suspended in s:receive()",
     "lua future round trip": "desync-lua obj:future(function literal):wait()",
+    "lua pipeline of 20k records": "desync-lua, default pool",
 }
 # Jobs per iteration of the benchmarks whose scaling factor is 1 (ordo-one has none for 100k).
 JOBS_PER_ITERATION = {"lua 100k async then drain": 100_000, "lua 4 CPU-bound jobs": 4,
                       "lua 10k jobs sleeping 0.1 s": 10_000, "lua 10k sync hops from jobs": 10_000,
-                      "lua suspended job memory": 10_000}
+                      "lua suspended job memory": 10_000, "lua pipeline of 20k records": 20_000}
 # The order of the table; workloads not listed here follow, alphabetically.
 WORKLOADS = ["sync idle", "async 1 object", "async 1000 objects", "future round trip",
              "lua sync round trip", "lua future round trip", "lua 100k async then drain", "lua 4 CPU-bound jobs",
              "lua 10k jobs sleeping 0.1 s", "lua suspend and resume", "lua 10k sync hops from jobs",
-             "lua suspended job memory"]
+             "lua suspended job memory", "lua pipeline of 20k records"]
 # Marks the rows that are not ordo-one benchmarks (the Lua peers, timed by their own script).
 EXTERNAL = "†"
 ALLOCATION_TARGET = 1.0  # at most one allocation per `async` job

@@ -21,6 +21,7 @@ let benchmarks: @Sendable () -> Void = {
     asyncThenDrain()
     cpuBoundSpeedUp()
     suspendBenchmarks()
+    pipelineBenchmarks()
 }
 
 /// The metrics every benchmark records, as in DesyncBenchmarks.

@@ -46,8 +46,8 @@ enum FutureMethods {
         if !future.isDone, let object = future.object, object.isRunningHere {
             throw LuaError(message: "cannot wait for a future of desync.object: \(object.name) from inside one of its own jobs (it would wait for itself forever)")
         }
-        let describe = future.object.map { "cannot wait for a future of desync.object: \($0.name)" } ?? "cannot wait for desync.\(future.label)"
-        return try call.await(future.future, of: future.object, timeout: timeout, describe: describe) { call, outcome in
+        let describe = { future.object.map { "cannot wait for a future of desync.object: \($0.name)" } ?? "cannot wait for desync.\(future.label)" }
+        return try call.await(future.future, of: future.object, timeout: timeout, describe: describe()) { call, outcome in
             if outcome != nil { future.markObserved() }
             return try deliver(call, future, outcome)
         }

@@ -6,9 +6,10 @@ extension LuaCall {
     /// when `timeout` seconds (nil: no limit) passed first. At once when the future is done;
     /// otherwise the calling job suspends if it may (see `suspendableJob`), and any other caller
     /// blocks, interruptibly on the host. `object`: whose job the future is, for the wait-for
-    /// graph; `describe` names the wait in the error raised when nothing can ever complete it.
+    /// graph; `describe` names the wait in the error raised when nothing can ever complete it
+    /// (made only for a blocking wait: the text cost more than the rest of a suspension).
     func await(
-        _ future: DesyncFuture<LuaCargo>, of object: LuaObject?, timeout: Double?, describe: String,
+        _ future: DesyncFuture<LuaCargo>, of object: LuaObject?, timeout: Double?, describe: @autoclosure () -> String,
         deliver: @escaping (LuaCall, Result<LuaCargo, any Error>?) throws -> Int32
     ) throws -> Int32 {
         if let outcome = future.outcome { return try deliver(self, outcome) }
@@ -26,7 +27,7 @@ extension LuaCall {
         }
         let reached = try Self.blockingWait(from: L, on: object, reached: future) {
             try LuaWait(runtime: context.runtime, isHost: context.isHost).wait(
-                for: future, until: deadline, stuck: describe)
+                for: future, until: deadline, stuck: describe())
         }
         return try deliver(self, reached ? future.outcome : nil)
     }

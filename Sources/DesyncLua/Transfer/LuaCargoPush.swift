@@ -204,7 +204,11 @@ struct LuaCargoPush {
         precondition(lua_checkstack(L, 4) != 0, "desync: no Lua stack space for a transferred function")
         LuaBytecode.pushFresh(closure.code, onto: L)
         for (offset, value) in closure.upvalues.enumerated() {
-            pushFlat(value, onto: L)
+            if closure.selfReferences & (1 << offset) != 0 {
+                lua_pushvalue(L, -1)
+            } else {
+                pushFlat(value, onto: L)
+            }
             if lua_setupvalue(L, -2, Int32(offset + 1)) == nil { desync_pop(L, 1) }
         }
     }
@@ -219,6 +223,7 @@ struct LuaCargoPush {
         case .string(let bytes): LuaBytes.push(bytes, onto: L)
         case .reusableFunction(let code): LuaBytecode.pushReusable(code, onto: L)
         case .closure(let closure): pushClosure(closure, onto: L)
+        case .flatTable(let bytes): LuaFlatTable.push(bytes, onto: L)
         case .cFunction(let pointer): lua_pushcclosure(L, pointer.function, 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
         case .globals: lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))

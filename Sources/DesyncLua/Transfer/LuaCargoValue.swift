@@ -19,6 +19,9 @@ enum LuaCargoValue: Sendable {
     /// A Lua function whose upvalues are all flat values, each in a cell of its own (what
     /// `LuaFlatCapture` takes): a new closure in the target, its upvalues set from these.
     case closure(LuaCargoClosure)
+    /// A table of booleans, numbers and strings alone, as bytes (`LuaFlatTable`): a new table
+    /// in the target.
+    case flatTable([UInt8])
     case cFunction(LuaCFunctionPointer)
     /// The source's global table: the target's global table, never a copy.
     case globals
@@ -53,6 +56,10 @@ extension LuaCargoValue {
 struct LuaCargoClosure: Sendable {
     let code: LuaFunctionCode
     let upvalues: [LuaCargoValue]
+    /// Bit n - 1 set: upvalue n is the closure itself, the shape of a recursive local function
+    /// (`local function hop(d, n) ... other:sync(hop, n - 1) ... end`); its value in
+    /// `upvalues` is a placeholder.
+    var selfReferences: UInt8 = 0
 }
 
 /// A C function without upvalues. Every state links the same liblua and the same Swift code, so

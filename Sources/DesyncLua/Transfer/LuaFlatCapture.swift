@@ -5,26 +5,29 @@ import CLua
 /// with nothing to bind, the cargo is just its list of values, and building the walk's
 /// bookkeeping (tables in the source state, node lists, origins) would cost more than the values.
 /// One Lua function whose upvalues are such values is flat too (`obj:async(function(d) d.n =
-/// d.n + step end)`): its upvalues are captured with it, as `LuaCargoValue.closure`.
+/// d.n + step end)`): its upvalues are captured with it, as `LuaCargoValue.closure`. So is one
+/// table of plain keys and values (`LuaFlatTable`).
 enum LuaFlatCapture {
     /// The values at absolute `first ..< first + count` as a cargo's storage (up to two inline,
     /// so the everyday call allocates nothing for them), or nil when one of them needs the full
-    /// capture (a table, a function with upvalues, a C function, or anything refused, whose error
-    /// path the full capture reports). Leaves the stack as it was; needs 8 free slots.
+    /// capture (a table that is not `LuaFlatTable`'s kind, a function with upvalues, a C
+    /// function, or anything refused, whose error path the full capture reports). Leaves the
+    /// stack as it was; needs 8 free slots.
     static func storage(from L: OpaquePointer, first: Int32, count: Int32) -> LuaCargo.Storage? {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         var dumpCache: Int32 = 0
         var closureTaken = false
+        var tableTaken = false
         switch count {
         case ...0:
             return LuaCargo.Storage.none
         case 1:
-            guard let value = value(at: first, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L) else { return nil }
+            guard let value = value(at: first, dumpCache: &dumpCache, closureTaken: &closureTaken, tableTaken: &tableTaken, in: L) else { return nil }
             return .one(consume value)
         case 2:
-            guard let a = value(at: first, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L),
-                  let b = value(at: first + 1, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L),
+            guard let a = value(at: first, dumpCache: &dumpCache, closureTaken: &closureTaken, tableTaken: &tableTaken, in: L),
+                  let b = value(at: first + 1, dumpCache: &dumpCache, closureTaken: &closureTaken, tableTaken: &tableTaken, in: L),
                   !sharesCode(a, at: first, with: b, at: first + 1, in: L)
             else { return nil }
             return .two(consume a, consume b)
@@ -32,7 +35,7 @@ enum LuaFlatCapture {
             var values: [LuaCargoValue] = []
             values.reserveCapacity(Int(count))
             for index in first..<(first + count) {
-                guard let value = value(at: index, dumpCache: &dumpCache, closureTaken: &closureTaken, in: L) else { return nil }
+                guard let value = value(at: index, dumpCache: &dumpCache, closureTaken: &closureTaken, tableTaken: &tableTaken, in: L) else { return nil }
                 for (offset, earlier) in values.enumerated()
                 where sharesCode(earlier, at: first + Int32(offset), with: value, at: index, in: L) {
                     return nil
@@ -59,9 +62,10 @@ enum LuaFlatCapture {
     /// One flat value, or nil when the value at `index` is not flat. `dumpCache`: see
     /// `LuaBytecode.code(ofFunctionAt:cache:reusable:in:)`. `closureTaken`: a function with
     /// upvalues was taken already; a second one is left to the full capture, which keeps cells
-    /// that two closures share shared.
+    /// that two closures share shared. `tableTaken`: likewise for a flat table (`LuaFlatTable`),
+    /// so that one table passed twice stays one table.
     private static func value(
-        at index: Int32, dumpCache: inout Int32, closureTaken: inout Bool, in L: OpaquePointer
+        at index: Int32, dumpCache: inout Int32, closureTaken: inout Bool, tableTaken: inout Bool, in L: OpaquePointer
     ) -> LuaCargoValue? {
         let type = lua_type(L, index)
         if let plain = LuaCargoValue.plain(at: index, type: type, in: L) { return plain }
@@ -77,6 +81,10 @@ enum LuaFlatCapture {
             return .closure(closure)
         case LUA_TUSERDATA:
             return LuaProxy.object(at: index, in: L).map { .shared($0) }
+        case LUA_TTABLE:
+            guard !tableTaken, let bytes = LuaFlatTable.capture(tableAt: index, in: L) else { return nil }
+            tableTaken = true
+            return .flatTable(bytes)
         default:
             return nil
         }
@@ -86,8 +94,8 @@ enum LuaFlatCapture {
     private static let closureUpvalueLimit: Int32 = 8
 
     /// The Lua function at `index` with its upvalues when each is nil, a boolean, a number, a
-    /// string, a shared object or the globals, in a cell of its own (two upvalues of one closure
-    /// may share a cell, through `debug.upvaluejoin`); else nil.
+    /// string, a shared object, the globals or the function itself, in a cell of its own (two
+    /// upvalues of one closure may share a cell, through `debug.upvaluejoin`); else nil.
     ///
     /// The code is taken first: it may allocate, which can run a finalizer that replaces the
     /// value at `index` (then `code` gives nil). Reading the upvalues allocates nothing in Lua.
@@ -102,6 +110,7 @@ enum LuaFlatCapture {
         var upvalues: [LuaCargoValue] = []
         upvalues.reserveCapacity(Int(closureUpvalueLimit))
         var number: Int32 = 1
+        var selfReferences: UInt8 = 0
         while lua_getupvalue(L, index, number) != nil {
             defer { desync_pop(L, 1) }
             let type = lua_type(L, -1)
@@ -115,6 +124,9 @@ enum LuaFlatCapture {
                 upvalues.append(.globals)
             } else if type == LUA_TUSERDATA, let object = LuaProxy.object(at: -1, in: L) {
                 upvalues.append(.shared(object))
+            } else if type == LUA_TFUNCTION, lua_rawequal(L, -1, index) != 0 {
+                upvalues.append(.luaNil)
+                selfReferences |= 1 << (number - 1)
             } else {
                 return nil
             }
@@ -124,6 +136,6 @@ enum LuaFlatCapture {
             }
             number += 1
         }
-        return LuaCargoClosure(code: code, upvalues: upvalues)
+        return LuaCargoClosure(code: code, upvalues: upvalues, selfReferences: selfReferences)
     }
 }

@@ -73,7 +73,7 @@ extension LuaPathStep {
         case .integer(let value): "\(value)"
         case .float(let value): "\(value)"
         case .string(let bytes): "'\(printable(bytes))'"
-        case .table, .globals, .module: "table"
+        case .table, .flatTable, .globals, .module: "table"
         case .function, .reusableFunction, .closure, .cFunction: "function"
         case .shared(let object): type(of: object).luaTypeName
         }
