@@ -39,11 +39,14 @@ struct AwaitValueTests {
         // The pool's one thread is busy elsewhere until the end of the test.
         let busy = Latch()
         let release = Latch()
-        Desync(0, scheduler: pool).async { _ in busy.open(); _ = release.wait() }
+        // The release's time limit only guards against a hang: it must outlast the test even
+        // when a parallel `swift test` starves Swift's cooperative threads for many seconds (a
+        // 10 s limit ran out there: the pool thread was freed and ran the jobs, 0 of 200 here).
+        Desync(0, scheduler: pool).async { _ in busy.open(); _ = release.wait(seconds: 300) }
         defer { release.open() }
         #expect(busy.wait())
         let object = Desync(0, scheduler: pool)
-        let sameThread = try await bounded(seconds: 10) {
+        let sameThread = try await bounded(seconds: 120) {
             var sameThread = 0
             for _ in 0..<200 {
                 let awaiting = currentThread
@@ -93,7 +96,8 @@ struct AwaitValueTests {
         Thread.detach {
             object.sync { value in
                 holding.open()
-                _ = release.wait()
+                // Only a guard against a hang: it outlasts a starved cooperative pool (see above).
+                _ = release.wait(seconds: 300)
                 value = 5
             }
         }

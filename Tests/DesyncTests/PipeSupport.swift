@@ -82,9 +82,9 @@ func onPlainThread<R: Sendable>(
 /// Small random delays: mostly a short spin, now and then a real sleep, so both sides of a pipe
 /// run sometimes faster and sometimes slower than the other.
 struct Jitter {
-    var random: SplitMix
+    var random: SplitMix64
 
-    init(seed: UInt64) { random = SplitMix(seed: seed) }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
     /// For threads (jobs).
     mutating func pause() {

@@ -83,5 +83,68 @@ struct SimulationTests {
             try other.simulate(SimulatedSchedule(seed: 1, strategy: .pct(depth: 0, steps: 10)))
         }
         #expect(!other.isSimulated)
+        other.tracing.start()
+        #expect(throws: SimulationRefused.self) { try other.simulate(SimulatedSchedule(seed: 1)) }
+        other.tracing.stop()
+        try other.simulate(SimulatedSchedule(seed: 1))
+    }
+
+    @Test("await value on a simulated scheduler runs the schedule, as wait() does")
+    func awaitRunsTheSchedule() async throws {
+        let scheduler = Scheduler(simulated: 9)
+        let a = Desync(0, label: "a", scheduler: scheduler)
+        let b = Desync(0, label: "b", scheduler: scheduler)
+        for _ in 0..<10 {
+            a.async { $0 += 1 }
+            b.async { $0 += 1 }
+        }
+        #expect(try await a.future { $0 }.value == 10)
+        #expect(try await b.future { $0 }.value == 10)
+    }
+
+    @Test("a simulated trace names the ready queues of each pick, and its times are virtual")
+    func tracedPicks() throws {
+        let scheduler = Scheduler(simulated: 4)
+        let a = Desync(0, label: "a", scheduler: scheduler)
+        let b = Desync(0, label: "b", scheduler: scheduler)
+        scheduler.tracing.start()
+        for _ in 0..<3 {
+            a.async { $0 += 1 }
+            b.async { $0 += 1 }
+        }
+        _ = try a.future { $0 }.wait()
+        _ = try b.future { $0 }.wait()
+        let events = scheduler.tracing.stop()
+        #expect(events.count == 8)
+        #expect(events.allSatisfy { !$0.readyQueues.isEmpty && $0.readyQueues.contains($0.object) })
+        // Jobs take no virtual time; the clock moves a microsecond after each pick.
+        #expect(events.allSatisfy { $0.finished - $0.started == 0 })
+        #expect(events.last!.started - events.first!.started == 7_000)
+    }
+
+    /// The README's example: two tellers read a balance through a future, then write it.
+    private func tellersLoseAnUpdate(seed: UInt64, strategy: SimulatedSchedule.Strategy = .uniform) throws -> Bool {
+        let pool = Scheduler(simulated: seed, strategy: strategy)
+        let account = Desync(100, label: "account", scheduler: pool)
+        let tellers = (1...2).map { Desync((), label: "teller \($0)", scheduler: pool) }
+        let done = tellers.map { teller in
+            teller.future { _ in
+                let balance = try account.future { $0 }.wait()
+                account.sync { $0 = balance - 10 }
+            }
+        }
+        for future in done { try future.wait() }
+        return account.sync { $0 } != 80
+    }
+
+    @Test("the README's tellers: some seeds lose an update, each such seed loses it every time, others never")
+    func readmeTellers() throws {
+        let losing = try (UInt64(1)...200).filter { try tellersLoseAnUpdate(seed: $0) }
+        #expect(!losing.isEmpty && losing.count < 200, "\(losing.count) of 200 seeds lose an update")
+        for seed in losing.prefix(3) {
+            for _ in 1...10 { #expect(try tellersLoseAnUpdate(seed: seed)) }
+        }
+        let pct = try (UInt64(1)...200).filter { try tellersLoseAnUpdate(seed: $0, strategy: .pct(depth: 2, steps: 10)) }
+        #expect(!pct.isEmpty, "PCT found no lost update in 200 seeds")
     }
 }

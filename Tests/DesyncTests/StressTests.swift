@@ -25,7 +25,7 @@ struct StressTests {
 
         for client in 0..<clients {
             Thread.detach {
-                var generator = SplitMix(seed: UInt64(client + 1))
+                var generator = SplitMix64(seed: UInt64(client + 1))
                 var sequences = [Int](repeating: 0, count: objectCount)
                 var futures: [DesyncFuture<Int>] = []
                 for _ in 0..<operationsPerClient {
@@ -62,19 +62,6 @@ struct StressTests {
             }
         }
         #expect(total == clients * operationsPerClient)
-    }
-}
-
-/// A small deterministic generator, so a failing run can be repeated.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

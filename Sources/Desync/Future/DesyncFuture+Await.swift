@@ -19,8 +19,20 @@ extension DesyncFuture {
     /// Cancelling the awaiting task ends the await at once with a `CancellationError` (unless the
     /// job is already done: then its outcome); a task cancelled before it awaits runs no job.
     /// That cancels the await, not the job: the job still runs unless ``cancel()`` is called too.
+    ///
+    /// On a simulated scheduler (``Scheduler/simulate(_:)``) the awaiting task runs the
+    /// schedule on its thread until the job is done, as ``wait()`` does.
     public var value: Success {
         get async throws {
+            if !isDone, Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0,
+               let scheduler = driver?.simulatingScheduler {
+                if Task.isCancelled { throw CancellationError() }
+                if scheduler.simulatedWait(for: self, until: nil, stop: { Task.isCancelled }) == .stuck {
+                    desyncFatal("desync: deadlock: an await in a simulated schedule can never end (no job is ready and no timer is set)")
+                }
+                if !isDone { throw CancellationError() }
+                return try finishedValue()
+            }
             // The round trip of an idle object: the job runs here, with no suspension at all.
             if !isDone, let queue = driver as? QueueCore, !Task.isCancelled {
                 queue.runJobs(forAwaiterOf: self)

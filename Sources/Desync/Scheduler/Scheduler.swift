@@ -157,15 +157,24 @@ public final class Scheduler: Sendable {
         pool.state.withLockedValue { $0.relist(queue) }
     }
 
-    /// The ready list, oldest first, for a simulation's pick.
+    /// The ready list, oldest first (a simulation's PCT pick, or its trace).
     var readyQueues: [QueueCore] {
         pool.state.withLockedValue { Array($0.ready) }
     }
 
-    /// Takes `queues` off the ready list (a simulation's pick, or queues found not ready).
-    func unlist(_ queues: [QueueCore]) {
-        guard !queues.isEmpty else { return }
-        pool.state.withLockedValue { $0.unlist(queues) }
+    /// How many queues are on the ready list.
+    var readyCount: Int {
+        pool.state.withLockedValue { $0.ready.count }
+    }
+
+    /// Takes the ready queue at `index` off the list (a simulation's pick).
+    func takeReady(at index: Int) -> QueueCore {
+        pool.state.withLockedValue { $0.removeReady(at: index) }
+    }
+
+    /// Takes `queue` off the ready list if it is there.
+    func unlist(_ queue: QueueCore) {
+        pool.state.withLockedValue { $0.unlist(queue) }
     }
 
     func count(_ counts: JobCounts, onPoolThread: Bool) {

@@ -94,12 +94,18 @@ struct SchedulerState: Sendable {
         ready.append(queue)
     }
 
-    /// Takes `queues` off the ready list, wherever they are in it (a simulation, which has no
-    /// worker to pop them).
-    mutating func unlist(_ queues: [QueueCore]) {
+    /// Takes the ready queue at `index` off the list (a simulation's pick: it has no worker to
+    /// pop the first).
+    mutating func removeReady(at index: Int) -> QueueCore {
         defer { checkInvariants() }
-        let gone = Set(queues.map(ObjectIdentifier.init))
-        ready.removeAll { gone.contains(ObjectIdentifier($0)) }
+        return ready.remove(at: index)
+    }
+
+    /// Takes `queue` off the ready list if it is there, looking from the most recent end (where
+    /// a queue just handed back sits).
+    mutating func unlist(_ queue: QueueCore) {
+        defer { checkInvariants() }
+        if let index = ready.lastIndex(where: { $0 === queue }) { ready.remove(at: index) }
     }
 
     /// A worker asks for work: after finishing a turn if `finishedTurn`, after being woken from

@@ -20,14 +20,23 @@ struct ScheduleChooser {
         }
     }
 
-    /// The index in `candidates` (ready queues, in the order they became ready) of the one to run.
-    mutating func pick(_ candidates: [ObjectIdentifier]) -> Int {
-        precondition(!candidates.isEmpty, "desync: a pick among no queues")
+    /// True when a pick needs the queues' identities, not just their count.
+    var needsIdentities: Bool {
+        if case .pct = strategy { true } else { false }
+    }
+
+    /// The index, among `count` ready queues (in the order they became ready; `identities`
+    /// when `needsIdentities`), of the one to run.
+    mutating func pick(count: Int, identities: [ObjectIdentifier]?) -> Int {
+        precondition(count > 0, "desync: a pick among no queues")
         steps += 1
         switch strategy {
         case .uniform:
-            return candidates.count == 1 ? 0 : Int(random.next() % UInt64(candidates.count))
+            return count == 1 ? 0 : Int(random.next() % UInt64(count))
         case .pct(let depth, _):
+            guard let candidates = identities, candidates.count == count else {
+                desyncFatal("desync: a PCT pick without the queues")
+            }
             for queue in candidates where priorities[queue] == nil {
                 // Above every priority a change point gives (1 ..< depth); random among the rest.
                 priorities[queue] = Int64(depth) + Int64(random.next() >> 2)

@@ -23,40 +23,48 @@ extension Scheduler {
     /// One step of the schedule: fires the timers that are due, else runs one job (or one slice
     /// of a suspended job) of a ready queue picked by the seeded chooser. False when nothing was
     /// due and no queue was ready.
+    ///
+    /// Every queue on the ready list can run: a queue whose job suspended is settled at once
+    /// (`runSimulatedTurn`), so a uniform pick needs the list's length only, and a step costs
+    /// the same with 10 ready queues as with 10,000. A listed queue found otherwise anyway is
+    /// dropped and the pick made again (the draws stay a function of the seed).
     private func simulationStep(_ simulation: Simulation) -> Bool {
         if timers.fireDue(now: clock.now).fired { return true }
-        var candidates: [QueueCore] = []
-        var notReady: [QueueCore] = []
-        for queue in readyQueues {
-            switch queue.transition({ $0.lookForSimulation() }) {
+        while true {
+            // The queues themselves only for a pick that needs them or a trace that shows them:
+            // the pick draws the same either way, so tracing does not change the schedule.
+            let listed = simulation.needsIdentities || tracing.isOn ? readyQueues : nil
+            let count = listed?.count ?? readyCount
+            guard count > 0 else { return false }
+            let index = simulation.pick(count: count, identities: listed?.map(ObjectIdentifier.init))
+            let picked = takeReady(at: index)
+            switch picked.transition({ $0.lookForSimulation() }) {
             case .ready:
-                candidates.append(queue)
+                if let listed { tracing.notePick(among: listed.map(\.label)) }
+                picked.runSimulatedTurn()
+                clock.tick(Simulation.jobDuration)
+                return true
             case .gated:
-                // Claimed and run, it suspends until its gate opens, running nothing: not a
-                // pick, and it does not count as ready.
-                queue.runSimulatedTurn()
-                notReady.append(queue)
+                picked.runSimulatedTurn()
             case .notReady:
-                notReady.append(queue)
+                break
             }
         }
-        unlist(notReady)
-        guard !candidates.isEmpty else { return false }
-        let picked = candidates[simulation.pick(candidates.map(ObjectIdentifier.init))]
-        unlist([picked])
-        tracing.notePick(among: candidates.map(\.label))
-        picked.runSimulatedTurn()
-        clock.tick(Simulation.jobDuration)
-        return true
     }
 }
 
 extension QueueCore {
     /// A simulation picked this queue: it runs one job (or one slice of a suspended job) here.
+    /// A job that suspended hands the queue back with its rest first, behind a gate: the queue
+    /// then suspends at once rather than stay listed as ready.
     final func runSimulatedTurn() {
         let me = ThreadID.current
         guard transition({ $0.claimForWorker(me) }) else { return }
         var batch = JobList()
+        drain(limit: 1, until: nil, onPoolThread: false, batch: &batch)
+        guard transition({ $0.lookForSimulation() }) == .gated else { return }
+        scheduler.unlist(self)
+        guard transition({ $0.claimForWorker(me) }) else { return }
         drain(limit: 1, until: nil, onPoolThread: false, batch: &batch)
     }
 }

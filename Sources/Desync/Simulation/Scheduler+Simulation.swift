@@ -28,19 +28,21 @@ extension Scheduler {
     /// - at every job boundary, and every resume of a suspended job, the next queue to run is
     ///   picked among the ready ones by a generator seeded with the schedule's seed, so the same
     ///   seed and the same program give the same interleaving, run after run;
-    /// - time is virtual (``now``, timers, trace timestamps): it stands still while jobs run (but
-    ///   for a microsecond per job) and, when nothing is ready, jumps to the next timer or the
+    /// - time is virtual (``now``, timers, trace timestamps): it stands still while jobs run (and
+    ///   moves a microsecond after each pick) and, when nothing is ready, jumps to the next timer or the
     ///   waiter's deadline, so a program that sleeps an hour finishes at once. A wait that
     ///   nothing can ever end (no job ready, no timer set) stops the program with a message, as
     ///   a deadlock does.
     ///
-    /// Throws when work is queued, running, suspended or timed on the scheduler, or it
-    /// simulates already; setting ``maxThreads`` afterwards stops the program.
+    /// Throws when work is queued, running, suspended or timed on the scheduler, while it
+    /// traces, or when it simulates already; setting ``maxThreads`` afterwards stops the program.
     public func simulate(_ schedule: SimulatedSchedule) throws(SimulationRefused) {
         if case .pct(let depth, let steps) = schedule.strategy, depth < 1 || steps < 1 {
             throw SimulationRefused(reason: "a PCT depth and step count must be 1 or more")
         }
         if isSimulated { throw SimulationRefused(reason: "the scheduler simulates already") }
+        // A trace's times count from its start, on the clock it started with.
+        if tracing.isOn { throw SimulationRefused(reason: "a trace is running (stop it first; a trace started after simulate uses virtual time)") }
         let stats = self.stats
         let busy = stats.threadsBusy + stats.readyQueues + stats.suspendedJobs + stats.timersPending
         guard busy == 0 else {

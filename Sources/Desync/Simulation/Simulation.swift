@@ -11,18 +11,23 @@ package final class Simulation: Sendable {
     /// rest of its life.
     static let simulatingSchedulers = Atomic<Int>(0)
 
-    /// Virtual time a job takes: small, but enough that a trace of a simulated run draws each job
-    /// at a time of its own.
+    /// Virtual time that passes after each pick (jobs themselves take none): small, but enough
+    /// that a trace of a simulated run draws each job at a time of its own.
     static let jobDuration: Int64 = 1_000
 
     init(_ schedule: SimulatedSchedule) {
         self.schedule = schedule
-        chooser = NIOLockedValueBox(ScheduleChooser(schedule))
+        let chooser = ScheduleChooser(schedule)
+        needsIdentities = chooser.needsIdentities
+        self.chooser = NIOLockedValueBox(chooser)
     }
 
-    /// Picks the next queue to run among `candidates` (identities, in the order they became ready).
-    func pick(_ candidates: [ObjectIdentifier]) -> Int {
-        chooser.withLockedValue { $0.pick(candidates) }
+    /// True when a pick needs the ready queues' identities (PCT), not just their count.
+    let needsIdentities: Bool
+
+    /// Picks the next queue to run among `count` ready ones (see `ScheduleChooser.pick`).
+    func pick(count: Int, identities: [ObjectIdentifier]?) -> Int {
+        chooser.withLockedValue { $0.pick(count: count, identities: identities) }
     }
 
     /// Picks made so far: the steps of the schedule.

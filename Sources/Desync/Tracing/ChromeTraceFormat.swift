@@ -29,7 +29,11 @@ public enum ChromeTraceFormat {
                 #"{"name":"# + quoted(event.object) + #","cat":"# + quoted(event.kind.name)
                 + #","ph":"X","ts":\#(start),"dur":\#(duration),"pid":1,"tid":\#(event.thread)"#
                 + #","args":{"kind":"# + quoted(event.kind.name) + #","queued_us":\#(waited)"#
-                + #","pool_thread":\#(event.onPoolThread),"resumes":\#(event.resumes)}}"#)
+                + #","pool_thread":\#(event.onPoolThread),"resumes":\#(event.resumes)"#
+                + (event.stillRunning ? #","running":true"# : "")
+                // A simulated run's pick: the ready queues this job's queue was picked among.
+                + (event.readyQueues.isEmpty ? "" : #","ready":["# + event.readyQueues.map(quoted).joined(separator: ",") + "]")
+                + "}}")
         }
         return "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n" + entries.joined(separator: ",\n") + "\n]}\n"
     }

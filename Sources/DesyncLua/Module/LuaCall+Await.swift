@@ -13,8 +13,8 @@ extension LuaCall {
     ) throws -> Int32 {
         if let outcome = future.outcome { return try deliver(self, outcome) }
         if let timeout, timeout <= 0 { return try deliver(self, nil) }
-        let deadline = LuaWait.deadline(after: timeout)
         let context = try self.context
+        let deadline = LuaWait.deadline(after: timeout, on: context.runtime)
         if let job = suspendableJob {
             var gate: any Waitable = future
             if let deadline {

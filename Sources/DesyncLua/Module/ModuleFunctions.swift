@@ -16,11 +16,10 @@ enum ModuleFunctions {
     ] + FutureCallbacks.functions
 
     /// Seconds on a monotonic clock, as a float: wall time for measuring jobs, which `os.clock`
-    /// (CPU time of the whole process) is not.
+    /// (CPU time of the whole process) is not. Virtual seconds since the simulation started
+    /// when the scheduler simulates.
     static func clock(_ call: LuaCall) throws -> Int32 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        lua_pushnumber(call.L, Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+        lua_pushnumber(call.L, try call.context.runtime.scheduler.clock.seconds)
         return 1
     }
 
@@ -100,11 +99,11 @@ enum ModuleFunctions {
         let context = try call.context
         if let job = call.suspendableJob {
             // A job lets go of its thread while it sleeps; its object's queue waits for it.
-            let timer = DesyncTimer(deadline: .now + LuaWait.duration(seconds), queue: context.runtime.scheduler.timers)
+            let timer = DesyncTimer(deadline: context.runtime.scheduler.now + LuaWait.duration(seconds), queue: context.runtime.scheduler.timers)
             return try call.suspend(job, until: timer) { _ in 0 }
         }
         do {
-            try LuaWait(runtime: context.runtime, isHost: context.isHost).sleep(until: .now + LuaWait.duration(seconds))
+            try LuaWait(runtime: context.runtime, isHost: context.isHost).sleep(until: context.runtime.scheduler.now + LuaWait.duration(seconds))
         } catch where !context.isHost {
             // A job the host runs while it waits: cut the sleep short and leave the interrupt
             // for the host's wait, which raises it in the host's code.

@@ -20,7 +20,7 @@ enum WorkflowFunctions {
         }
         let context = try call.context
         let promise = DesyncPromise<LuaCargo>()
-        let timer = DesyncTimer(deadline: .now + LuaWait.duration(seconds), queue: context.runtime.scheduler.timers)
+        let timer = DesyncTimer(deadline: context.runtime.scheduler.now + LuaWait.duration(seconds), queue: context.runtime.scheduler.timers)
         if !timer.onDone({ promise.succeed(LuaCargo()) }) { promise.succeed(LuaCargo()) }
         lua_settop(call.L, 0)
         LuaProxy.push(LuaFuture(promise.future, combining: nil), onto: call.L)

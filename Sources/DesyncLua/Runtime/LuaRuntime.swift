@@ -114,6 +114,22 @@ public final class LuaRuntime {
         return nil
     }
 
+    /// When the scheduler simulates (``Scheduler/simulate(_:)``), runs the schedule on this
+    /// thread until no job is ready and no timer is set (virtual time jumps to each timer), or
+    /// Ctrl-C: what the REPL does after each line, since nothing else runs a simulated
+    /// schedule. Jobs still suspended then wait for something only the host can bring (a send
+    /// it has not made yet); they are left as they are. Does nothing without a simulation.
+    public func runSimulatedSchedule() {
+        guard scheduler.isSimulated else { return }
+        let core = self.core
+        let stop = { [self] in
+            deliverPendingErrors()
+            _ = core.refillHostGeneratorsIfWanted()
+            return core.interruptRequested.load(ordering: .relaxed)
+        }
+        _ = scheduler.simulatedWait(for: NeverReached(), until: nil, stop: stop)
+    }
+
     /// Blocks until every object's queued work has run. With a pool of 0 threads, runs the work
     /// itself (nothing queued is dropped at exit). Returns false if interrupted, or if, with 0
     /// pool threads, queued work is left that nothing can ever run (an `after` on a future that

@@ -23,9 +23,12 @@ struct LuaWait {
         try wait(for: target, driver: driver, until: deadline, fallback: RuntimeWork(runtime: runtime), stuck: stuck())
     }
 
-    /// Sleeps until `deadline` (`desync.sleep`), running nothing meanwhile; Ctrl-C stops it.
+    /// Sleeps until `deadline` (`desync.sleep`), running nothing meanwhile (but the schedule,
+    /// when the scheduler simulates: its jobs run on this thread, and virtual time moves only
+    /// when none is ready); Ctrl-C stops it.
     func sleep(until deadline: ContinuousClock.Instant) throws(LuaError) {
-        _ = try wait(for: NeverReached(), until: deadline, fallback: nil, stuck: "sleep")
+        let simulated = runtime.scheduler.isSimulated
+        _ = try wait(for: NeverReached(), until: deadline, fallback: simulated ? RuntimeWork(runtime: runtime) : nil, stuck: "sleep")
     }
 
     private func wait(
@@ -62,10 +65,10 @@ struct LuaWait {
         }
     }
 
-    /// The deadline `seconds` from now; nil for no limit. At most about 31 years (`math.huge`
-    /// waits "forever").
-    static func deadline(after seconds: Double?) -> ContinuousClock.Instant? {
-        seconds.map { ContinuousClock.now + duration($0) }
+    /// The deadline `seconds` from now on `runtime`'s clock (virtual when its scheduler
+    /// simulates); nil for no limit. At most about 31 years (`math.huge` waits "forever").
+    static func deadline(after seconds: Double?, on runtime: RuntimeCore) -> ContinuousClock.Instant? {
+        seconds.map { runtime.scheduler.now + duration($0) }
     }
 
     /// Seconds as a duration, at most about 31 years.
@@ -89,6 +92,10 @@ final class RuntimeWork: WaitDriver {
 
     init(runtime: RuntimeCore) {
         self.runtime = runtime
+    }
+
+    var simulatingScheduler: Scheduler? {
+        runtime.scheduler.isSimulated ? runtime.scheduler : nil
     }
 
     func drive(toward target: any Waitable, limits: WaitLimits, parker: Parker) -> DriveStep {

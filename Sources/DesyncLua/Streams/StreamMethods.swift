@@ -70,7 +70,7 @@ enum StreamMethods {
             }
         }
         if let job = call.suspendableJob {
-            return try receive(from: stream, until: LuaWait.deadline(after: timeout), suspending: job, call)
+            return try receive(from: stream, until: LuaWait.deadline(after: timeout, on: context.runtime), suspending: job, call)
         }
         let wait = StreamWait(runtime: context.runtime, isHost: context.isHost)
         return try returnReceived(try wait.receive(from: stream, timeout: timeout), call)
@@ -82,7 +82,7 @@ enum StreamMethods {
     ) throws -> Int32 {
         let now = stream.take()
         if case .timeout = now {} else { return try returnReceived(now, call) }
-        if let deadline, ContinuousClock.now >= deadline { return try returnReceived(now, call) }
+        if let deadline, try call.context.runtime.scheduler.now >= deadline { return try returnReceived(now, call) }
         var gate: any Waitable = ChannelReadable(stream.channel)
         if let deadline {
             gate = FirstOf([gate, DesyncTimer(deadline: deadline, queue: try call.context.runtime.scheduler.timers)])

@@ -18,7 +18,7 @@ struct StreamWait {
     /// The next item, `.closed`, or `.timeout` once `timeout` seconds passed (nil: no limit).
     func receive(from stream: LuaStream, timeout: Double?) throws(LuaError) -> DesyncChannel<LuaCargo>.ReceiveResult {
         guard throughLuaWait else { return stream.receive(timeout: timeout.map(LuaWait.duration)) }
-        let deadline = LuaWait.deadline(after: timeout)
+        let deadline = LuaWait.deadline(after: timeout, on: runtime)
         let wait = LuaWait(runtime: runtime, isHost: isHost)
         while true {
             let now = stream.take()

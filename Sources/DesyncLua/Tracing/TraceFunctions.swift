@@ -21,7 +21,7 @@ enum TraceFunctions {
         return 0
     }
 
-    /// The events as a list of tables: `{ object, kind, queued, started, finished, thread, pool, resumes, running }`
+    /// The events as a list of tables: `{ object, kind, queued, started, finished, thread, pool, resumes, running, ready }`
     /// with times in seconds since the trace started.
     static func stop(_ call: LuaCall) throws -> Int32 {
         let events = try call.context.runtime.trace.stop()
@@ -46,6 +46,17 @@ enum TraceFunctions {
             set("resumes") { lua_pushboolean(L, event.resumes ? 1 : 0) }
             // Running when the trace stopped: `finished` is when it stopped.
             set("running") { lua_pushboolean(L, event.stillRunning ? 1 : 0) }
+            // A simulated run's pick: the ready queues (names, in the order they became ready)
+            // this job's object was picked among.
+            if !event.readyQueues.isEmpty {
+                set("ready") {
+                    lua_createtable(L, Int32(min(event.readyQueues.count, 1 << 20)), 0)
+                    for (position, name) in event.readyQueues.enumerated() {
+                        lua_pushstring(L, name)
+                        lua_rawseti(L, -2, lua_Integer(position + 1))
+                    }
+                }
+            }
             lua_rawseti(L, -2, lua_Integer(index + 1))
         }
         return 1
