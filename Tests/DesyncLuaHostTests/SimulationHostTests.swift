@@ -230,6 +230,23 @@ struct SimulationHostTests {
 
     // MARK: - from Lua
 
+    @Test("in a simulated REPL, what a line queued runs before the next prompt")
+    func replRunsTheScheduleBetweenLines() throws {
+        let outcome = try HostProcess.run(["--simulate", "4", "-i"], input: """
+            o = desync.new({ n = 0 }, { name = "o" })
+            for i = 1, 3 do o:async(function(d) d.n = d.n + 1 end) end
+            print("pending", o:pending())
+            t0 = desync.clock(); o:async(function(d) desync.sleep(10); d.n = d.n + 10 end)
+            print("pending", o:pending(), desync.clock() - t0 >= 10)
+            print("n", o:sync(function(d) return d.n end))
+
+            """, timeout: 30)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("pending\t0\n"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("pending\t0\ttrue\n"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("n\t13\n"), "\(outcome.stdout)")
+    }
+
     @Test("the REPL: desync.scheduler.simulate(seed), then :threads N is refused")
     func replSimulate() throws {
         let outcome = try HostProcess.run(["-i"], input: """
