@@ -43,6 +43,7 @@ struct ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+        closeOtherDescriptorsOnExec()
 
         // The child behaves as the same command typed at a shell would: no signal ignored or
         // blocked because this process ignores or blocks it.
@@ -72,21 +73,26 @@ struct ChildProcess {
         return collect(pid, output: output[0], errors: errors[0], timeout: timeout)
     }
 
-    /// Reads both pipes until they close (a child that fills one must not block), then reaps.
+    /// Reads both pipes until they close (a child that fills one must not block) or, once the
+    /// child has ended, a moment more (a process it started may hold them open), then reaps.
     private static func collect(_ pid: pid_t, output: Int32, errors: Int32, timeout: Double) -> Outcome {
         let deadline = monotonicSeconds() + timeout
         var streams = [StreamTail(fd: output), StreamTail(fd: errors)]
+        var ended: Ending?
+        var readUntil = Double.infinity
         var timedOut = false
-        while streams.contains(where: { !$0.closed }) {
-            let left = deadline - monotonicSeconds()
-            if left <= 0, !timedOut {
+        while streams.contains(where: { !$0.closed }), monotonicSeconds() < readUntil {
+            if ended == nil, let status = exitStatus(pid) {
+                ended = status
+                readUntil = monotonicSeconds() + 0.5
+            }
+            if ended == nil, !timedOut, monotonicSeconds() >= deadline {
                 // Killed, then read to the end: what it wrote up to here is the report.
                 timedOut = true
                 kill(pid, SIGKILL)
             }
             var fds = streams.filter { !$0.closed }.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let wait = timedOut ? 1000 : Int32(min(max(left * 1000, 1), 1000))
-            let ready = poll(&fds, nfds_t(fds.count), wait)
+            let ready = poll(&fds, nfds_t(fds.count), 100)
             if ready < 0, errno != EINTR { break }
             for index in streams.indices where !streams[index].closed {
                 if let polled = fds.first(where: { $0.fd == streams[index].fd }), polled.revents != 0 {
@@ -95,31 +101,52 @@ struct ChildProcess {
             }
         }
         streams.forEach { close($0.fd) }
-        let ending = reap(pid, deadline: timedOut ? nil : deadline) ?? .timedOut
-        return Outcome(ending: timedOut ? .timedOut : ending, stdout: streams[0].bytes, stderr: streams[1].bytes)
+        if ended == nil {
+            // Its pipes closed: it is ending, or it closed them and runs on (until the deadline).
+            while ended == nil {
+                ended = exitStatus(pid)
+                if ended == nil, monotonicSeconds() >= deadline, !timedOut {
+                    timedOut = true
+                    kill(pid, SIGKILL)
+                }
+                if ended == nil { usleep(2_000) }
+            }
+        }
+        return Outcome(ending: timedOut ? .timedOut : ended ?? .exited(-1), stdout: streams[0].bytes, stderr: streams[1].bytes)
     }
 
-    /// Waits for `pid` to end; nil when it was still running at `deadline` (then it is killed and
-    /// reaped). A child may close its output before it ends.
-    private static func reap(_ pid: pid_t, deadline: Double?) -> Ending? {
+    /// How `pid` ended (it is reaped), or nil while it runs.
+    private static func exitStatus(_ pid: pid_t) -> Ending? {
         var status: Int32 = 0
         while true {
-            let result = waitpid(pid, &status, deadline == nil ? 0 : WNOHANG)
+            let result = waitpid(pid, &status, WNOHANG)
             if result == pid { break }
-            if result < 0, errno != EINTR { return .exited(-1) }
-            if let deadline, result == 0 {
-                if monotonicSeconds() >= deadline {
-                    kill(pid, SIGKILL)
-                    _ = reap(pid, deadline: nil)
-                    return nil
-                }
-                usleep(2_000)
-            }
+            if result == 0 { return nil }
+            if errno != EINTR { return .exited(-1) }
         }
         // The <sys/wait.h> macros, which Swift does not import: the low 7 bits are the signal
         // that ended the child (0: it exited), the next byte its exit status.
         let signal = status & 0x7f
         return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
+    }
+
+    /// Marks every descriptor above stderr close-on-exec. One this process inherited without
+    /// it (a parent's pipe or socket that tells the parent this process ended by closing)
+    /// must not be held open by the child, or by a process the script leaves running in the
+    /// background: the parent would wait for that one too. Foundation's `Process` is such a
+    /// parent. (posix_spawn_file_actions_addclosefrom_np does this, but Swift does not import it.)
+    private static func closeOtherDescriptorsOnExec() {
+        guard let directory = opendir("/proc/self/fd") else { return }
+        defer { closedir(directory) }
+        let own = dirfd(directory)
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard let fd = Int32(name), fd > 2, fd != own else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0, flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// A pipe whose ends no other child inherits (this child gets copies through dup2).

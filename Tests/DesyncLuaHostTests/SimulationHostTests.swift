@@ -221,6 +221,18 @@ struct SimulationHostTests {
         #expect(outcome.stderr.contains("  | spinning"), "\(outcome.stderr)")
     }
 
+    /// A process the script starts in the background keeps the child's stdout open after the
+    /// child exits: the seed still passes, without waiting for that process.
+    @Test("a seed whose background process outlives it still passes at once")
+    func backgroundProcessHoldsTheOutput() throws {
+        let path = try script(#"os.execute("sleep 30 &")"#)
+        let started = Date()
+        let outcome = try HostProcess.run(["--explore", "2", "--explore-timeout", "20", path], timeout: 60)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == "explored 2 schedules (seeds 1-2): all passed\n")
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
     @Test("a script that cannot be opened fails at seed 1")
     func missingScript() throws {
         let outcome = try HostProcess.run(["--explore", "4", "/nonexistent/script.lua"])
