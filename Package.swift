@@ -8,7 +8,9 @@ let package = Package(
         .library(name: "DesyncLua", targets: ["DesyncLua"]),
         .executable(name: "desync-lua", targets: ["desync-lua"]),
         // `require "desync"` for stock lua5.4 and programs that embed Lua 5.4: libdesync.so, which
-        // scripts/lua-module copies to desync.so (see LuaModuleLinking below).
+        // scripts/lua-module installs as desync/core.so behind a small C loader, desync.so, that
+        // refuses older Luas with a clear error (Sources/DesyncLuaModule/Loader; see
+        // LuaModuleLinking below).
         .library(name: "desync", type: .dynamic, targets: ["DesyncLuaModule"]),
     ],
     dependencies: [
@@ -17,6 +19,9 @@ let package = Package(
         // library's `Mutex` waits on futexes that TSan cannot see, so every access it guards is
         // reported as a race (checked with Swift 6.3.1 on Linux; see README, "Why not Mutex").
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // `swift package generate-documentation --target Desync` (the DocC catalog,
+        // Sources/Desync/Desync.docc); scripts/test builds it with warnings as errors.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The core: Desync<T>, futures, the scheduler. Knows nothing of Lua.
@@ -56,7 +61,7 @@ let package = Package(
         .target(
             name: "DesyncLuaModule",
             dependencies: ["DesyncLua", "CDesyncModule"],
-            exclude: ["NoLuaLibrary", "exports.map"],
+            exclude: ["NoLuaLibrary", "exports.map", "Loader"],
             linkerSettings: LuaModuleLinking.settings
         ),
         .executableTarget(name: "desync-lua", dependencies: ["DesyncLua", "CLua", "CLuaHost", "CEditLine"]),

@@ -22,12 +22,14 @@ dependencies = {
 build = {
    type = "command",
    -- luarocks sets CC, CFLAGS and LDFLAGS for gcc; SwiftPM must use its own clang.
-   -- luarocks installs a file under its own name: Lua looks for desync.so, SwiftPM makes libdesync.so.
+   -- SwiftPM's libdesync.so is installed as desync/core.so, behind a small C loader, desync.so,
+   -- that gives an older Lua a clear error (Sources/DesyncLuaModule/Loader/install-module).
    build_command = "env -u CC -u CFLAGS -u LDFLAGS -u LIBFLAG swift build -c release --product desync"
-      .. " && mkdir -p .build/lua-module && cp .build/release/libdesync.so .build/lua-module/desync.so",
+      .. " && Sources/DesyncLuaModule/Loader/install-module .build/release/libdesync.so .build/lua-module",
    install = {
       lib = {
          desync = ".build/lua-module/desync.so",
+         ["desync.core"] = ".build/lua-module/desync/core.so",
       },
    },
 }

@@ -64,7 +64,8 @@ public final class Desync<T>: Sendable {
     ///   directly, or through other objects' `sync` calls (A's job syncs B, whose job syncs A).
     ///   That would wait forever, so it stops the program with a message naming the object. A
     ///   cycle whose waits sit on different threads (A's job syncs B on one thread while B's job
-    ///   syncs A on another) is not detected yet: it waits forever.
+    ///   syncs A on another, each finding the other busy) stops it too, with `deadlock: job on A
+    ///   waits for B, job on B waits for A`.
     @inlinable
     public func sync<R, E: Error>(_ job: (inout T) throws(E) -> R) throws(E) -> R {
         // Inlinable, and on an idle object nothing but two compare-and-exchanges on the owner

@@ -20,7 +20,7 @@
 /// What differs from a job: an actor method runs as one job only up to its first suspension
 /// point; what follows each `await` is another job, queued when the await resumes, so other jobs
 /// of the object may run between the slices of one method (actor reentrancy). A job that must
-/// hold the object across awaits is an async job (``Desync/future(_:)`` with an `async` closure).
+/// hold the object across awaits is an async job (``Desync/future(_:)-6deou`` with an `async` closure).
 ///
 /// Inside any job of the object (a plain one too), `checkIsolated()` passes, so an actor on this
 /// executor can be reached with `assumeIsolated`.

@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 import Synchronization
 
-/// The handle of a job queued with ``Desync/future(_:)`` or ``Desync/after(_:_:)``.
+/// The handle of a job queued with ``Desync/future(_:)-5wc0t`` or ``Desync/after(_:_:)``.
 ///
 /// Poll it with ``isDone``, block on it with ``wait()``, or suspend on it with ``value``:
 ///
@@ -251,6 +251,8 @@ extension DesyncFuture: Waitable {
 }
 
 extension DesyncFuture: CustomStringConvertible {
+    /// The result type and status, as `DesyncFuture<Int>(pending)`: never waits, never shows the
+    /// value.
     public var description: String { "DesyncFuture<\(Success.self)>(\(status.rawValue))" }
 }
 

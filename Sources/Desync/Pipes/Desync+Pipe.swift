@@ -16,12 +16,12 @@ extension Desync {
     /// for try await score in scored where score > 3 { alert(score) }
     /// ```
     ///
-    /// The items are processed by the object's jobs (``ChannelPipe``), on pool threads, or with 0
-    /// pool threads on a thread that waits for the results (``DesyncPipe/receive()``). Only a task
-    /// can pull an `AsyncSequence`, so a small task on Swift's cooperative threads moves the items
-    /// in: it makes no progress while every one of them is blocked. The overloads taking a
-    /// ``DesyncChannel`` or another ``DesyncPipe`` need no task. See ``DesyncPipe`` for how the
-    /// pipe ends and stops.
+    /// The items are processed by the object's jobs, each taking the items there are, on pool
+    /// threads, or with 0 pool threads on a thread that waits for the results
+    /// (``DesyncPipe/receive()``). Only a task can pull an `AsyncSequence`, so a small task on
+    /// Swift's cooperative threads moves the items in: it makes no progress while every one of
+    /// them is blocked. The overloads taking a ``DesyncChannel`` or another ``DesyncPipe`` need no
+    /// task. See ``DesyncPipe`` for how the pipe ends and stops.
     public func pipe<S: AsyncSequence, R: Sendable>(
         _ sequence: sending S,
         backpressure: Int = 5,

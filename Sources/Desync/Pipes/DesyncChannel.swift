@@ -27,6 +27,7 @@ import NIOConcurrencyHelpers
 /// pipe's output: the receiving thread then runs the pipe. Do not block a Swift concurrency
 /// thread; use the async side there.
 public final class DesyncChannel<Element: Sendable>: Sendable {
+    /// What a timed ``receive(timeout:)`` got.
     public typealias ReceiveResult = DesyncReceiveResult<Element>
 
     private let state: NIOLockedValueBox<ChannelState<Element>>
@@ -398,6 +399,7 @@ package final class ChannelWritable<Element: Sendable>: Waitable {
 }
 
 extension DesyncChannel: AsyncSequence {
+    /// Iterating a channel never throws: it ends when the channel is closed and drained.
     public typealias Failure = Never
 
     /// Receives items with ``DesyncChannel/next()`` until the channel is closed and drained. Any
@@ -405,11 +407,14 @@ extension DesyncChannel: AsyncSequence {
     public struct AsyncIterator: AsyncIteratorProtocol {
         let channel: DesyncChannel
 
+        /// The next item; nil once the channel is closed and drained, or when the task is
+        /// cancelled while it waits.
         public mutating func next() async -> Element? {
             await channel.next()
         }
     }
 
+    /// An iterator that receives from this channel, sharing its items with every other receiver.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(channel: self)
     }

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// The results of ``Desync/pipe(_:backpressure:_:)``, in the order of the items they came from.
+/// The results of ``Desync/pipe(_:backpressure:_:)-(S,_,_)`` and its overloads, in the order of
+/// the items they came from.
 ///
 /// ```swift
 /// let parser = Desync(Parser())
@@ -19,10 +20,12 @@ import Synchronization
 /// skipped, and results not yet taken are dropped. Iterators made from one pipe share its
 /// results: each result goes to one of them.
 public struct DesyncPipe<Element: Sendable>: AsyncSequence, Sendable {
+    /// The source sequence's error, thrown after the results of the items before it.
     public typealias Failure = any Error
 
     let handle: PipeConsumerHandle<Element>
 
+    /// Takes the pipe's results in order; iterators of one pipe share them.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let handle: PipeConsumerHandle<Element>
 
@@ -33,6 +36,7 @@ public struct DesyncPipe<Element: Sendable>: AsyncSequence, Sendable {
         }
     }
 
+    /// An iterator over the pipe's results; while it or this value lives, the pipe runs.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(handle: handle)
     }

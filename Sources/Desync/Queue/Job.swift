@@ -2,7 +2,17 @@ import DequeModule
 
 /// What kind of call queued a job; kept for statistics and tracing.
 public enum JobKind: UInt8, Sendable, CaseIterable {
-    case sync, async, future, after, pipe
+    /// ``Desync/sync(_:)`` or ``Desync/trySync(_:)``.
+    case sync
+    /// ``Desync/async(_:)``, and a job an actor on ``Desync/executor`` enqueued.
+    case async
+    /// A `future` job, plain or async (``Desync/future(_:)-5wc0t``, ``Desync/future(_:)-6deou``).
+    case future
+    /// ``Desync/after(_:_:)``.
+    case after
+    /// A pipe's job, which takes the items its input has (``Desync/pipe(_:backpressure:_:)-(S,_,_)``,
+    /// ``Desync/pipeIn(_:_:)-(S,_)`` and their overloads).
+    case pipe
 }
 
 /// A job's code with the value's type erased, so that the queue machinery (`QueueCore`,

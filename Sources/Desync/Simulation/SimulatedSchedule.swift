@@ -17,8 +17,10 @@ public struct SimulatedSchedule: Sendable, Equatable, CustomStringConvertible {
 
     /// The generator's seed.
     public var seed: UInt64
+    /// How each pick is made.
     public var strategy: Strategy
 
+    /// A schedule that picks with `strategy`, its draws seeded with `seed`.
     public init(seed: UInt64, strategy: Strategy = .uniform) {
         self.seed = seed
         self.strategy = strategy
@@ -27,6 +29,7 @@ public struct SimulatedSchedule: Sendable, Equatable, CustomStringConvertible {
     /// The steps a PCT schedule spreads its change points over, unless told otherwise.
     public static let defaultPCTSteps = 1000
 
+    /// "seed 42", or "seed 42, PCT depth 3 over 1000 steps".
     public var description: String {
         switch strategy {
         case .uniform: "seed \(seed)"
@@ -40,5 +43,6 @@ public struct SimulationRefused: Error, Equatable, CustomStringConvertible {
     /// What is in the way ("2 jobs are queued or running", ...).
     public let reason: String
 
+    /// "cannot simulate: " and the reason.
     public var description: String { "cannot simulate: \(reason)" }
 }

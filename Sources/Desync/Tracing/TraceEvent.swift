@@ -4,9 +4,12 @@ public struct TraceEvent: Sendable, Equatable {
     public let object: String
     /// The call that queued the job.
     public let kind: JobKind
-    /// When the job was queued, started and finished, in nanoseconds since tracing started.
+    /// When the job was queued, in nanoseconds since tracing started (on the scheduler's clock:
+    /// virtual when it simulates).
     public let queued: UInt64
+    /// When the job started running.
     public let started: UInt64
+    /// When the job finished, or, for a job ``stillRunning``, when the trace was taken.
     public let finished: UInt64
     /// A small number naming the thread that ran the job (1, 2, ...: in order of first use).
     public let thread: Int
