@@ -164,7 +164,10 @@ struct SimulationHostTests {
     @Test("the correct version passes --explore 1000, with a one-line summary and none of its output")
     func exploreCorrect() throws {
         let started = Date()
-        let outcome = try HostProcess.run(["--explore", "1000", Self.example], timeout: 600)
+        // A ThreadSanitizer build sleeps 1 s at exit (its atexit_sleep_ms): 1000 children took
+        // over 600 s. The children inherit this.
+        let sanitizer = (ProcessInfo.processInfo.environment["TSAN_OPTIONS"].map { $0 + " " } ?? "") + "atexit_sleep_ms=0"
+        let outcome = try HostProcess.run(["--explore", "1000", Self.example], environment: ["TSAN_OPTIONS": sanitizer], timeout: 600)
         let elapsed = Date().timeIntervalSince(started)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout == "explored 1000 schedules (seeds 1-1000): all passed\n")
