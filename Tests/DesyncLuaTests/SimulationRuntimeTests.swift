@@ -9,7 +9,12 @@ struct SimulationRuntimeTests {
     /// Runs `script` in a fresh runtime on a scheduler simulating `seed`; returns what the script
     /// left in the global `out` (a string), or its error.
     private func run(_ script: String, seed: UInt64, strategy: SimulatedSchedule.Strategy = .uniform) -> String {
-        let runtime = LuaRuntime(scheduler: Scheduler(simulated: seed, strategy: strategy))
+        let runtime = LuaRuntime(scheduler: Scheduler(maxThreads: 0))
+        do {
+            try runtime.simulate(SimulatedSchedule(seed: seed, strategy: strategy))
+        } catch {
+            return "error: \(error)"
+        }
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("desync-sim-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -199,5 +204,33 @@ struct SimulationRuntimeTests {
             s:send(42)
             assert(got:wait() == 42)
             """) == nil)
+    }
+
+    @Test("a wait inside a coroutine a job made (it blocks) is never mistaken for a deadlock")
+    func blockingWaitInJobCoroutine() {
+        // The review's case: seed 8 reported "sync on A from inside one of its own jobs".
+        let script = """
+            local A, D, X = desync.new({}, { name = "A" }), desync.new({}, { name = "D" }), desync.new({}, { name = "X" })
+            X:async(function() end)
+            local function blocking(f, ...) return coroutine.wrap(f)(...) end
+            local fa = A:future(function(_, X, blocking) return blocking(function(X) return X:sync(function() return "x" end) end, X) end, X, blocking)
+            local fd = D:future(function(_, A, blocking) return blocking(function(A) return A:sync(function() return "a" end) end, A) end, A, blocking)
+            out = tostring(fa:wait()) .. tostring(fd:wait())
+            """
+        for seed in UInt64(1)...20 {
+            #expect(run(script, seed: seed) == "xa", "seed \(seed)")
+        }
+    }
+
+    @Test("math.random draws the same numbers for the same seed, in the host and in jobs")
+    func randomness() {
+        let script = """
+            local o = desync.new({})
+            out = math.random(1, 1000000) .. " " .. o:sync(function() return math.random(1, 1000000) end)
+            """
+        let first = run(script, seed: 21)
+        #expect(!first.hasPrefix("error"), "\(first)")
+        #expect(first == run(script, seed: 21))
+        #expect(first != run(script, seed: 22))
     }
 }

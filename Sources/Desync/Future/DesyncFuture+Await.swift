@@ -27,8 +27,14 @@ extension DesyncFuture {
             if !isDone, Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0,
                let scheduler = driver?.simulatingScheduler {
                 if Task.isCancelled { throw CancellationError() }
-                if scheduler.simulatedWait(for: self, until: nil, stop: { Task.isCancelled }) == .stuck {
-                    desyncFatal("desync: deadlock: an await in a simulated schedule can never end (no job is ready and no timer is set)")
+                if CurrentQueue.running == nil {
+                    if scheduler.simulatedWait(for: self, until: nil, stop: { Task.isCancelled }) == .stuck {
+                        desyncFatal(Simulation.stuckMessage)
+                    }
+                } else {
+                    // Inside a job (an async job's slice): the task suspends, and the schedule
+                    // runs the future's job, and this job's next slice, when it picks them.
+                    while !isDone, !Task.isCancelled { await suspend(alsoWakingOn: nil) }
                 }
                 if !isDone { throw CancellationError() }
                 return try finishedValue()

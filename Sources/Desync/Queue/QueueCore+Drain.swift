@@ -39,7 +39,7 @@ extension QueueCore {
         let tracer = self.tracer
         func mustStop() -> Bool {
             if let stop, stop.isDone { return true }
-            if let deadline, ContinuousClock.now >= deadline { return true }
+            if let deadline, scheduler.clock.now >= deadline { return true }
             if let stopCheck, stopCheck() { return true }
             return false
         }

@@ -7,6 +7,8 @@ struct ScheduleChooser {
     private var priorities: [ObjectIdentifier: Int64] = [:]
     /// PCT: the steps at which the queue about to run drops below every other, in order.
     private var changePoints: [Int] = []
+    /// PCT: the change points still ahead (for tests).
+    var pendingChangePoints: [Int] { changePoints }
     /// PCT: change points passed so far.
     private var changesMade = 0
     /// Picks made so far.
@@ -16,7 +18,12 @@ struct ScheduleChooser {
         random = SplitMix64(seed: schedule.seed)
         strategy = schedule.strategy
         if case .pct(let depth, let steps) = schedule.strategy, depth > 1 {
-            changePoints = (1..<depth).map { _ in 1 + Int(random.next() % UInt64(max(1, steps))) }.sorted()
+            // Distinct steps: two change points on one step would count as one change.
+            var points = Set<Int>()
+            while points.count < min(depth - 1, steps) {
+                points.insert(1 + Int(random.next() % UInt64(steps)))
+            }
+            changePoints = points.sorted()
         }
     }
 

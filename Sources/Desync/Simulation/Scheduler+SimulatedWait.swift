@@ -3,21 +3,51 @@
 extension Scheduler {
     /// Runs jobs, one per seeded pick, until `target` is reached, virtual time reaches
     /// `deadline`, or `stop` says stop. When no queue is ready, virtual time jumps to the next
-    /// timer (or the deadline, if earlier); with neither, nothing can ever reach the target:
+    /// timer (or deadline, if earlier); with neither, nothing can ever reach the target:
     /// `.stuck`.
+    ///
+    /// One thread at a time runs the schedule. Another thread that waits meanwhile (two tasks
+    /// awaiting, a test's second thread) sleeps until the runner reaches its target or its
+    /// deadline, or hands it the schedule as it leaves. A wait from inside a job does not come
+    /// here (see `BlockingWait`): run above the job's frame, the schedule could start a job that
+    /// waits for that frame's object, which a pool would have run on another thread.
     package func simulatedWait(
         for target: any Waitable, until deadline: ContinuousClock.Instant?, stop: (() -> Bool)?
     ) -> WaitOutcome {
         guard let simulation else { desyncFatal("desync: a simulated wait on a scheduler that does not simulate") }
-        while !target.isDone {
+        let me = SimulatedWaiter(target: target, deadline: deadline)
+        if !simulation.enter(me) {
+            switch me.sleepUntilDoneOrRunner(clock: clock) {
+            case .outcome(let outcome): return outcome
+            case .runner: break
+            }
+        }
+        let outcome = runSchedule(simulation, for: me, stop: stop)
+        simulation.leave(me, finding: outcome)
+        return outcome
+    }
+
+    private func runSchedule(_ simulation: Simulation, for me: SimulatedWaiter, stop: (() -> Bool)?) -> WaitOutcome {
+        while !me.target.isDone {
             if let stop, stop() { return .stopped }
-            if let deadline, clock.now >= deadline { return .timedOut }
+            if let deadline = me.deadline, clock.now >= deadline { return .timedOut }
+            simulation.wakeWaitersDone(clock: clock)
             if simulationStep(simulation) { continue }
-            let next = [timers.nextDeadline, deadline].compactMap { $0 }.min()
-            guard let next else { return .stuck }
-            clock.advance(to: next)
+            if advanceVirtualTime(upTo: simulation.earliestDeadline(with: me.deadline)) { continue }
+            return .stuck
         }
         return .done
+    }
+
+    /// Nothing can run now: fires the timers that are due, else moves virtual time to the next
+    /// timer, or to `deadline` if that comes first, and fires what is due then. False when there
+    /// is neither (only a job could bring more, and none can run).
+    package func advanceVirtualTime(upTo deadline: ContinuousClock.Instant?) -> Bool {
+        if timers.fireDue(now: clock.now).fired { return true }
+        guard let next = [timers.nextDeadline, deadline].compactMap({ $0 }).min() else { return false }
+        clock.advance(to: next)
+        timers.fireDue(now: clock.now)
+        return true
     }
 
     /// One step of the schedule: fires the timers that are due, else runs one job (or one slice
@@ -40,7 +70,7 @@ extension Scheduler {
             let picked = takeReady(at: index)
             switch picked.transition({ $0.lookForSimulation() }) {
             case .ready:
-                if let listed { tracing.notePick(among: listed.map(\.label)) }
+                if let listed, tracing.isOn { tracing.notePick(among: listed.map(\.label)) }
                 picked.runSimulatedTurn()
                 clock.tick(Simulation.jobDuration)
                 return true

@@ -6,6 +6,8 @@ import Synchronization
 package final class Simulation: Sendable {
     package let schedule: SimulatedSchedule
     private let chooser: NIOLockedValueBox<ScheduleChooser>
+    /// Who runs the schedule (`SimulatedWaiter`).
+    let runners = NIOLockedValueBox(SimulationRunners())
 
     /// Schedulers of this process that simulate. Never goes down: a scheduler simulates for the
     /// rest of its life.

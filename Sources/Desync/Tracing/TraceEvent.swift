@@ -22,8 +22,9 @@ public struct TraceEvent: Sendable, Equatable {
     /// True when the trace was taken while the job ran: `finished` is when it was taken.
     public var stillRunning = false
     /// In a simulated run (``Scheduler/simulate(_:)``), the ready queues the schedule picked
-    /// this job's queue among (labels, in the order they became ready); empty when there was no
-    /// pick (a `sync` that ran at once, a scheduler that does not simulate).
+    /// this job's queue among (labels, in the order they became ready; past 63, the rest as
+    /// one "+N more"); empty when there was no pick (a `sync` that ran at once, a scheduler that
+    /// does not simulate).
     public var readyQueues: [String] = []
 }
 

@@ -71,11 +71,17 @@ public final class Tracer: Sendable {
     }
 
     /// A simulation picked the queue whose job starts next among the ready queues `ready`
-    /// (labels, in the order they became ready): the job's event shows them.
+    /// (labels, in the order they became ready): the job's event shows them, the first
+    /// `readyShown` of them at most (then "+N more"), so a trace of thousands of ready objects
+    /// does not grow with their square.
     func notePick(among ready: [String]) {
         guard isOn else { return }
-        log.withLockedValue { $0.pick = ready }
+        let shown = ready.count <= Self.readyShown
+            ? ready : Array(ready.prefix(Self.readyShown - 1)) + ["+\(ready.count - Self.readyShown + 1) more"]
+        log.withLockedValue { $0.pick = shown }
     }
+
+    static let readyShown = 64
 
     /// Notes a job about to run; returns its slot for `jobFinished`, or 0 when tracing is off.
     /// The job is in the trace from now on (as still running until it finishes), so whoever sees

@@ -48,13 +48,17 @@ package enum BlockingWait {
         deadlocks: DeadlockHandling = .stop
     ) -> WaitOutcome {
         if target.isDone { return .done }
+        var simulated: Scheduler?
         if Simulation.simulatingSchedulers.load(ordering: .acquiring) > 0,
            let scheduler = (driver ?? target.driver)?.simulatingScheduler ?? fallback?.simulatingScheduler {
-            let outcome = scheduler.simulatedWait(for: target, until: deadline, stop: stop)
-            if outcome == .stuck, deadlocks == .stop {
-                desyncFatal("desync: deadlock: a wait in a simulated schedule can never end (no job is ready and no timer is set)")
+            // From inside a job, a simulated wait is a 0-thread wait on virtual time (below);
+            // elsewhere it runs the schedule.
+            guard CurrentQueue.running != nil else {
+                let outcome = scheduler.simulatedWait(for: target, until: deadline, stop: stop)
+                if outcome == .stuck, deadlocks == .stop { desyncFatal(Simulation.stuckMessage) }
+                return outcome
             }
-            return outcome
+            simulated = scheduler
         }
         let outcome: WaitOutcome
         // From inside a job, waiting for another object's work is an edge of the wait-for graph:
@@ -68,12 +72,13 @@ package enum BlockingWait {
                 // another wait meanwhile must not see a wait that is over.
                 if !target.onDone({ edge.leave() }) { edge.leave() }
                 defer { edge.leave() }
-                outcome = waitOnce(for: target, driver: driver, until: deadline, stop: stop, fallback: fallback)
+                outcome = waitOnce(for: target, driver: driver, until: deadline, stop: stop, fallback: fallback, simulated: simulated)
             }
         } else {
-            outcome = waitOnce(for: target, driver: driver, until: deadline, stop: stop, fallback: fallback)
+            outcome = waitOnce(for: target, driver: driver, until: deadline, stop: stop, fallback: fallback, simulated: simulated)
         }
         if case .deadlock(let message) = outcome, deadlocks == .stop { desyncFatal(message) }
+        if outcome == .stuck, simulated != nil, deadlocks == .stop { desyncFatal(Simulation.stuckMessage) }
         return outcome
     }
 
@@ -94,12 +99,15 @@ package enum BlockingWait {
         case report
     }
 
+    /// `simulated`: the wait is inside a job of this simulating scheduler: it runs what it waits
+    /// for, as with 0 threads, and where it would sleep, virtual time moves to the next timer or
+    /// its deadline instead (`.stuck` with neither).
     private static func waitOnce(
         for target: any Waitable, driver: (any WaitDriver)?, until deadline: ContinuousClock.Instant?,
-        stop: (() -> Bool)?, fallback: (any WaitDriver)?
+        stop: (() -> Bool)?, fallback: (any WaitDriver)?, simulated: Scheduler?
     ) -> WaitOutcome {
         let parker = ThreadParker.current
-        let limits = WaitLimits(deadline: deadline, stop: stop)
+        let limits = WaitLimits(deadline: deadline, stop: stop, clock: simulated?.clock)
         var link = Link(driver: driver ?? target.driver, target: target)
         // The links followed to reach `link`, outermost first.
         var path: [Link] = []
@@ -143,6 +151,11 @@ package enum BlockingWait {
                 polls = false
             case .poll:
                 polls = true
+            }
+            if let simulated {
+                // Nothing here can run: only time can bring more.
+                if simulated.advanceVirtualTime(upTo: deadline) { continue }
+                return deadline == nil ? .stuck : .timedOut
             }
             if !rootRegistered {
                 guard target.addWaiter(parker) else { break }

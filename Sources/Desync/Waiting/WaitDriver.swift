@@ -43,15 +43,18 @@ package struct WaitLimits {
     package var deadline: ContinuousClock.Instant?
     /// The wait's stop check (Ctrl-C): a driver running jobs looks at it between jobs.
     package var stop: (() -> Bool)?
+    /// The clock the deadline is on: a simulating scheduler's (virtual), or nil for the system's.
+    package var clock: SchedulerClock?
 
-    package init(deadline: ContinuousClock.Instant?, stop: (() -> Bool)? = nil) {
+    package init(deadline: ContinuousClock.Instant?, stop: (() -> Bool)? = nil, clock: SchedulerClock? = nil) {
         self.deadline = deadline
         self.stop = stop
+        self.clock = clock
     }
 
     /// True once the deadline has passed.
     package var expired: Bool {
         guard let deadline else { return false }
-        return ContinuousClock.now >= deadline
+        return (clock?.now ?? .now) >= deadline
     }
 }

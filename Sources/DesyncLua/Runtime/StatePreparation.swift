@@ -13,6 +13,7 @@ enum StatePreparation {
         setPackageField(L, "cpath", paths.cpath)
         DesyncModule.install(in: L)
         context.standardOutput = StateStandardOutput.install(in: L)
+        SimulatedRandomness.seed(L, runtime: runtime)
         memory.applyLimit()
         return L
     }

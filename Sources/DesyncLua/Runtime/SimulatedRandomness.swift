@@ -1,0 +1,56 @@
+import CLua
+import Desync
+
+/// Under a simulated schedule, `math.random` is part of the schedule too: each state's generator
+/// starts from the schedule's seed mixed with the state's number (states are numbered in the
+/// order they are made, which the schedule fixes), so a script that draws random numbers prints
+/// the same with the same seed. Lua seeds each new state from the time and an address otherwise.
+enum SimulatedRandomness {
+    /// Seeds `L`'s `math.random` if the runtime's scheduler simulates; does nothing otherwise, or
+    /// when `math.randomseed` is not the standard one (a script replaced it: it is then not called).
+    static func seed(_ L: OpaquePointer, runtime: RuntimeCore) {
+        guard let schedule = runtime.scheduler.simulatedSchedule,
+              let context = LuaStateContext.of(L),
+              lua_checkstack(L, 4) != 0
+        else { return }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        // package.loaded.math.randomseed, read raw (no metamethods run).
+        lua_pushstring(L, "_LOADED")
+        guard lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE,
+              rawField(L, "math") == LUA_TTABLE,
+              rawField(L, "randomseed") == LUA_TFUNCTION,
+              lua_iscfunction(L, -1) != 0
+        else { return }
+        let mixed = mix(schedule.seed, UInt64(context.id))
+        lua_pushinteger(L, lua_Integer(bitPattern: mixed))
+        lua_pushinteger(L, lua_Integer(context.id))
+        _ = desync_pcall(L, 2, 0, 0)
+    }
+
+    /// Replaces the table on top with its field `name`, read raw; returns the field's type.
+    private static func rawField(_ L: OpaquePointer, _ name: String) -> Int32 {
+        lua_pushstring(L, name)
+        let type = lua_rawget(L, -2)
+        desync_remove(L, -2)
+        return type
+    }
+
+    /// SplitMix64's finaliser over the pair: nearby seeds and numbers give unrelated values.
+    private static func mix(_ seed: UInt64, _ number: UInt64) -> UInt64 {
+        var value = seed &+ number &* 0x9E37_79B9_7F4A_7C15
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
+
+extension LuaRuntime {
+    /// Puts the runtime's scheduler on `schedule` (``Scheduler/simulate(_:)``) and seeds the
+    /// host state's `math.random` from it (object states made from now on are seeded as they are
+    /// made). Throws what `simulate` throws.
+    public func simulate(_ schedule: SimulatedSchedule) throws(SimulationRefused) {
+        try scheduler.simulate(schedule)
+        SimulatedRandomness.seed(hostState, runtime: core)
+    }
+}
