@@ -30,7 +30,7 @@ struct Host {
             if let schedule = options.simulation.schedule {
                 // Before anything runs, LUA_INIT included: the whole run is on the schedule.
                 do {
-                    try runtime.scheduler.simulate(schedule)
+                    try runtime.simulate(schedule)
                 } catch {
                     StandardStreams.write("\(HostInfo.programName): \(error)\n", toError: true)
                     return 1

@@ -95,6 +95,18 @@ struct SimulationHostTests {
         }
     }
 
+    /// math.random is part of the schedule: the host state's generator too, whether the run was
+    /// put on the schedule by `--simulate` or by `desync.scheduler.simulate` (in the REPL).
+    @Test("the same seed draws the same math.random numbers in the host state", arguments: [
+        ["--simulate", "5", "-e", "print(math.random(1 << 40), math.random())"],
+        ["-e", "desync.scheduler.simulate(5); print(math.random(1 << 40), math.random())"],
+    ])
+    func sameSeedSameRandomNumbers(arguments: [String]) throws {
+        let first = try HostProcess.run(arguments), second = try HostProcess.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(!first.stdout.isEmpty && first.stdout == second.stdout, "\(first.stdout) \(second.stdout)")
+    }
+
     @Test("different seeds, different interleavings")
     func differentSeeds() throws {
         var orders: Set<String> = []

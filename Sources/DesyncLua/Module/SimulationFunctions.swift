@@ -32,6 +32,9 @@ enum SimulationFunctions {
         } catch {
             throw LuaError(message: "\(error)")
         }
+        // The caller's math.random is part of the schedule too (objects' states are seeded as
+        // they are made).
+        SimulatedRandomness.seed(L, runtime: context.runtime)
         return 0
     }
 
