@@ -1,7 +1,8 @@
 import DesyncLua
 
 /// The command line of `desync-lua`, parsed the way the stock `lua` 5.4 parses its own, plus
-/// `-t N`/`--threads N`, `--trace FILE` and `-h`/`--help`.
+/// `-t N`/`--threads N`, `--trace FILE`, the simulated schedules (`--simulate SEED`,
+/// `--explore N`, `--pct DEPTH`, `--pct-steps N`, `--explore-timeout SECONDS`) and `-h`/`--help`.
 struct CommandLineOptions: Equatable {
     /// What `-e`, `-l` and `-W` ask for, run in the order given.
     enum Action: Equatable {
@@ -23,6 +24,11 @@ struct CommandLineOptions: Equatable {
     /// `--trace FILE`: trace the whole run and save it there at exit.
     var traceFile: String?
     var script: Script?
+    /// `--simulate`, `--explore`, `--pct`, `--pct-steps`, `--explore-timeout`.
+    var simulation = SimulationOptions()
+    /// Indices in the full argument list of the tokens only `--explore` reads (`--explore N`,
+    /// `--explore-timeout S`): the explored children get every other option.
+    var exploreOnlyIndices: Set<Int> = []
     /// Index in the full argument list of the script: where `arg[0]` falls. Without a script it
     /// is 0, the program, and every option gets a positive index (as with `lua`).
     var scriptIndex = 0
@@ -48,9 +54,9 @@ struct CommandLineOptions: Equatable {
             switch argument {
             case "--":
                 index += 1
-                return .run(options.withScript(at: index, in: arguments, dashMeansStandardInput: false))
+                return options.withScript(at: index, in: arguments, dashMeansStandardInput: false).checked()
             case "-":
-                return .run(options.withScript(at: index, in: arguments, dashMeansStandardInput: true))
+                return options.withScript(at: index, in: arguments, dashMeansStandardInput: true).checked()
             case "-i":
                 options.interactive = true
                 options.showVersion = true
@@ -63,6 +69,7 @@ struct CommandLineOptions: Equatable {
             case "-h", "--help":
                 return .help
             default:
+                let start = index
                 switch takeValue(of: argument, at: &index, in: arguments) {
                 case .notThisOption:
                     return .usageError(message: "unrecognized option '\(argument)'")
@@ -70,11 +77,21 @@ struct CommandLineOptions: Equatable {
                     return .usageError(message: "'\(option)' needs argument")
                 case .value(let option, let value):
                     if let error = options.apply(option, value) { return .usageError(message: error) }
+                    if SimulationOptions.exploreOnly.contains(option) { options.exploreOnlyIndices.formUnion(start...index) }
                 }
             }
             index += 1
         }
-        return .run(options.withScript(at: index, in: arguments, dashMeansStandardInput: true))
+        return options.withScript(at: index, in: arguments, dashMeansStandardInput: true).checked()
+    }
+
+    /// `.run(self)`, or the usage error of options that cannot go together.
+    private func checked() -> Outcome {
+        if let problem = simulation.conflict(threads: threads, interactive: interactive, script: script,
+                                             tracing: traceFile != nil) {
+            return .usageError(message: problem)
+        }
+        return .run(self)
     }
 
     private enum OptionValue {
@@ -84,11 +101,12 @@ struct CommandLineOptions: Equatable {
     }
 
     /// Options with a value: `-e stat` or `-estat`, `-l mod` or `-lmod`, `-t N` or `-tN`,
-    /// `--threads N` or `--threads=N`, `--trace FILE` or `--trace=FILE`.
+    /// `--threads N` or `--threads=N`, `--trace FILE` or `--trace=FILE`, and the simulation's
+    /// long options the same two ways (`--simulate 7`, `--simulate=7`).
     private static func takeValue(of argument: String, at index: inout Int, in arguments: [String]) -> OptionValue {
         let option: String
         var attached: String?
-        if let long = ["--threads", "--trace"].first(where: { argument == $0 || argument.hasPrefix($0 + "=") }) {
+        if let long = (["--threads", "--trace"] + SimulationOptions.names).first(where: { argument == $0 || argument.hasPrefix($0 + "=") }) {
             option = long
             if argument != long { attached = String(argument.dropFirst(long.count + 1)) }
         } else if ["-e", "-l", "-t"].contains(String(argument.prefix(2))) {
@@ -102,8 +120,10 @@ struct CommandLineOptions: Equatable {
         // negative number after `-t` is a value, though, refused by the thread-count rule: it
         // cannot be an option, and "needs argument" would hide what was wrong with it.
         let takesCount = option == "-t" || option == "--threads"
+        let takesNumber = SimulationOptions.names.contains(option)
         guard index + 1 < arguments.count,
               !arguments[index + 1].hasPrefix("-") || (takesCount && Int(arguments[index + 1]) != nil)
+                || (takesNumber && Double(arguments[index + 1]) != nil)
         else {
             return .missing(option: option)
         }
@@ -125,6 +145,8 @@ struct CommandLineOptions: Equatable {
         case "--trace":
             guard !value.isEmpty else { return "'--trace' needs a file name" }
             traceFile = value
+        case _ where SimulationOptions.names.contains(option):
+            return simulation.apply(option, value)
         default:
             switch ThreadCount.parse(value) {
             case .success(let count): threads = count

@@ -22,9 +22,20 @@ struct Host {
         case .usageError(let message):
             StandardStreams.write("\(HostInfo.programName): \(message)\n\(HostInfo.usage)", toError: true)
             return 1
+        case .run(let options) where options.simulation.isExploring:
+            return Explorer(options: options, arguments: arguments).run()
         case .run(let options):
             let runtime = LuaRuntime()
             if let threads = options.threads { runtime.scheduler.maxThreads = threads }
+            if let schedule = options.simulation.schedule {
+                // Before anything runs, LUA_INIT included: the whole run is on the schedule.
+                do {
+                    try runtime.simulate(schedule)
+                } catch {
+                    StandardStreams.write("\(HostInfo.programName): \(error)\n", toError: true)
+                    return 1
+                }
+            }
             var trace: TraceFile?
             if let path = options.traceFile {
                 trace = TraceFile.start(path, runtime: runtime)

@@ -28,6 +28,16 @@ enum HostInfo {
           --threads N   same as -t N
           --trace FILE  trace every desync job of the run; save it to FILE at exit
                         (Chrome Trace Event JSON: Perfetto, chrome://tracing)
+          --simulate SEED
+                        run on one thread, on a virtual clock, in an order that
+                        SEED (0 or more) picks: the same every run
+          --explore N   run 'script' under seeds 1 to N, each in a child process;
+                        stop at the first that fails and print how to replay it
+          --explore-timeout S
+                        a seed that runs S real seconds fails (default 60)
+          --pct DEPTH   with --simulate or --explore: PCT schedules (DEPTH-1
+                        priority changes) instead of uniform picks
+          --pct-steps N the steps PCT spreads its changes over (default 1000)
           -h, --help    show this help
           --            stop handling options
           -             stop handling options and execute stdin

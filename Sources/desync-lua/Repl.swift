@@ -40,6 +40,9 @@ struct Repl {
                 } else {
                     runner.reportError(withProgramName: false)
                 }
+                // A simulated schedule has no thread of its own: what the line queued runs now,
+                // before the next prompt, as a pool would have run it meanwhile.
+                runtime.runSimulatedSchedule()
             }
             lua.setTop(base)
             StandardStreams.flushOutput()

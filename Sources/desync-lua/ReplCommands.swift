@@ -78,6 +78,10 @@ struct ReplCommands {
                 return
             }
             switch ThreadCount.parse(argument) {
+            case .success(let count) where count != 0 && runtime.scheduler.isSimulated:
+                // The core's setter would stop the program: a simulated schedule keeps 0 threads.
+                StandardStreams.write("a simulated schedule runs on one thread: the pool stays at 0\n", toError: true)
+                return
             case .success(let count): runtime.scheduler.maxThreads = count
             case .failure(let problem):
                 StandardStreams.write(problem.message + "\n", toError: true)

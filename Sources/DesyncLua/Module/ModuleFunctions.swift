@@ -132,7 +132,7 @@ enum SchedulerFunctions {
         ("stats", { L in LuaCall.run(L, "stats", stats) }),
         ("memory_limit", { L in LuaCall.run(L, "memory_limit", memoryLimit) }),
         ("set_memory_limit", { L in LuaCall.run(L, "set_memory_limit", setMemoryLimit) }),
-    ]
+    ] + SimulationFunctions.all
 
     static func maxThreads(_ call: LuaCall) throws -> Int32 {
         lua_pushinteger(call.L, lua_Integer(try call.context.runtime.scheduler.maxThreads))
@@ -142,6 +142,7 @@ enum SchedulerFunctions {
     static func setMaxThreads(_ call: LuaCall) throws -> Int32 {
         let count = try call.integer(1)
         guard ThreadCount.checked(count) != nil else { throw call.argumentError(1, ThreadCount.rule) }
+        try SimulationFunctions.checkThreadCount(count, call)
         try call.context.runtime.scheduler.maxThreads = count
         return 0
     }
@@ -187,6 +188,7 @@ enum SchedulerFunctions {
         } else {
             set("longest_queue", 0)
         }
+        SimulationFunctions.addStats(of: runtime.scheduler, to: L)
         return 1
     }
 }
