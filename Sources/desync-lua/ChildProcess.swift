@@ -11,6 +11,8 @@ struct ChildProcess {
     enum Ending: Equatable {
         case exited(Int32)
         case signalled(Int32)
+        /// Killed because this process was interrupted (Ctrl-C, SIGTERM).
+        case interrupted
         /// Still running at the time limit, so killed.
         case timedOut
         /// posix_spawn or a pipe failed: the message says why.
@@ -55,7 +57,11 @@ struct ChildProcess {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // A process group of its own: a time limit or an interrupt kills what the script started
+        // too (`os.execute("sleep 20")` outlived its seed), and the terminal's Ctrl-C reaches
+        // only this process, which reports it as an interrupt, not as the seed failing.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -81,6 +87,7 @@ struct ChildProcess {
         var ended: Ending?
         var readUntil = Double.infinity
         var timedOut = false
+        var interrupted = false
         while streams.contains(where: { !$0.closed }), monotonicSeconds() < readUntil {
             if ended == nil, let status = exitStatus(pid) {
                 ended = status
@@ -89,7 +96,11 @@ struct ChildProcess {
             if ended == nil, !timedOut, monotonicSeconds() >= deadline {
                 // Killed, then read to the end: what it wrote up to here is the report.
                 timedOut = true
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
+            }
+            if ended == nil, ExploreInterrupt.requested {
+                interrupted = true
+                kill(-pid, SIGKILL)
             }
             var fds = streams.filter { !$0.closed }.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), 100)
@@ -105,14 +116,18 @@ struct ChildProcess {
             // Its pipes closed: it is ending, or it closed them and runs on (until the deadline).
             while ended == nil {
                 ended = exitStatus(pid)
-                if ended == nil, monotonicSeconds() >= deadline, !timedOut {
+                if ended == nil, !timedOut, monotonicSeconds() >= deadline || ExploreInterrupt.requested {
                     timedOut = true
-                    kill(pid, SIGKILL)
+                    interrupted = ExploreInterrupt.requested
+                    kill(-pid, SIGKILL)
                 }
                 if ended == nil { usleep(2_000) }
             }
         }
-        return Outcome(ending: timedOut ? .timedOut : ended ?? .exited(-1), stdout: streams[0].bytes, stderr: streams[1].bytes)
+        // What the script left running in its group goes with it.
+        kill(-pid, SIGKILL)
+        let ending: Ending = interrupted ? .interrupted : timedOut ? .timedOut : ended ?? .exited(-1)
+        return Outcome(ending: ending, stdout: streams[0].bytes, stderr: streams[1].bytes)
     }
 
     /// How `pid` ended (it is reaped), or nil while it runs.

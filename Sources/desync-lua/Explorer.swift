@@ -17,12 +17,25 @@ struct Explorer {
         guard let count = options.simulation.exploreCount else { return 1 }
         let timeout = options.simulation.exploreTimeout ?? SimulationOptions.defaultExploreTimeout
         let program = Self.executablePath(arguments[0])
+        if options.scriptIndex < arguments.count {
+            let script = arguments[options.scriptIndex]
+            guard access(script, R_OK) == 0 else {
+                // As lua.c words it, rather than every seed failing the same way.
+                StandardStreams.write("\(HostInfo.programName): cannot open \(script)\n", toError: true)
+                return 1
+            }
+        }
+        ExploreInterrupt.install()
         for seed in 1...count {
             let childArguments = childArguments(seed: UInt64(seed))
             let outcome = ChildProcess.run(program, arguments: [arguments[0]] + childArguments, timeout: timeout)
             if case .notStarted(let problem) = outcome.ending {
                 StandardStreams.write("\(HostInfo.programName): \(problem)\n", toError: true)
                 return 1
+            }
+            if outcome.ending == .interrupted || ExploreInterrupt.requested {
+                StandardStreams.write("\(HostInfo.programName): --explore interrupted during seed \(seed) (\(Self.passedNote(seed - 1)))\n", toError: true)
+                return 130
             }
             guard outcome.ending == .exited(0) else {
                 report(seed: seed, of: count, outcome, timeout: timeout, replay: [arguments[0]] + childArguments)
@@ -63,6 +76,7 @@ struct Explorer {
             let name = strsignal(signal).map { String(cString: $0) } ?? "signal"
             return "killed by signal \(signal) (\(name))"
         case .timedOut: return "timed out after \(seconds(timeout)) (real time; killed)"
+        case .interrupted: return "interrupted"
         case .notStarted(let problem): return problem
         }
     }
@@ -76,6 +90,10 @@ struct Explorer {
         let heading = shown.count < lines.count || bytes.count >= ChildProcess.keptBytes
             ? "its \(name) (the last \(shown.count) lines):" : "its \(name):"
         return heading + "\n" + shown.map { "  | \($0)\n" }.joined()
+    }
+
+    static func passedNote(_ passed: Int) -> String {
+        passed == 0 ? "no seed finished" : "seeds 1-\(passed) passed"
     }
 
     static func schedules(_ count: Int) -> String {

@@ -3,6 +3,10 @@ import DesyncLua
 
 /// The interactive loop: read a statement, run it, print what it returns, go on.
 struct Repl {
+    /// How far the schedule runs after each line of a simulated REPL: bounded, so a job that
+    /// sleeps in a loop (a heartbeat) leaves the prompt usable.
+    static let simulatedStepsPerLine = 10_000
+
     let runner: ChunkRunner
     let runtime: LuaRuntime
     let input: LineSource
@@ -42,7 +46,10 @@ struct Repl {
                 }
                 // A simulated schedule has no thread of its own: what the line queued runs now,
                 // before the next prompt, as a pool would have run it meanwhile.
-                runtime.runSimulatedSchedule()
+                if !runtime.runSimulatedSchedule(steps: Self.simulatedStepsPerLine) {
+                    runtime.clearInterrupt()
+                    StandardStreams.write("desync: the simulated schedule paused after \(Self.simulatedStepsPerLine) steps or Ctrl-C, with work left (a job that sleeps in a loop never lets it run dry); it goes on after the next line\n", toError: true)
+                }
             }
             lua.setTop(base)
             StandardStreams.flushOutput()

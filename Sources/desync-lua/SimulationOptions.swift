@@ -44,17 +44,17 @@ struct SimulationOptions: Equatable {
             self.seed = seed
         case "--explore":
             guard let count = Self.positive(value) else {
-                return "invalid schedule count '\(value)' ('--explore' runs seeds 1 to N: N is a whole number, 1 or more)"
+                return "invalid schedule count '\(value)' ('--explore' runs seeds 1 to N: N is a whole number from 1 to \(Int.max))"
             }
             exploreCount = count
         case "--pct":
-            guard let depth = Self.positive(value) else {
-                return "invalid PCT depth '\(value)' (a whole number, 1 or more)"
+            guard let depth = Self.positive(value), depth <= SimulatedSchedule.maxPCTDepth else {
+                return "invalid PCT depth '\(value)' (a whole number from 1 to \(SimulatedSchedule.maxPCTDepth))"
             }
             pctDepth = depth
         case "--pct-steps":
-            guard let steps = Self.positive(value) else {
-                return "invalid PCT step count '\(value)' (a whole number, 1 or more)"
+            guard let steps = Self.positive(value), steps <= SimulatedSchedule.maxPCTSteps else {
+                return "invalid PCT step count '\(value)' (a whole number from 1 to \(SimulatedSchedule.maxPCTSteps))"
             }
             pctSteps = steps
         default:

@@ -37,23 +37,39 @@ extension Scheduler {
     /// Throws when work is queued, running, suspended or timed on the scheduler, while it
     /// traces, or when it simulates already; setting ``maxThreads`` afterwards stops the program.
     public func simulate(_ schedule: SimulatedSchedule) throws(SimulationRefused) {
-        if case .pct(let depth, let steps) = schedule.strategy, depth < 1 || steps < 1 {
-            throw SimulationRefused(reason: "a PCT depth and step count must be 1 or more")
+        if case .pct(let depth, let steps) = schedule.strategy,
+           !(1...SimulatedSchedule.maxPCTDepth).contains(depth) || !(1...SimulatedSchedule.maxPCTSteps).contains(steps) {
+            throw SimulationRefused(reason: "a PCT depth must be 1 to \(SimulatedSchedule.maxPCTDepth) and its steps 1 to \(SimulatedSchedule.maxPCTSteps)")
         }
         if isSimulated { throw SimulationRefused(reason: "the scheduler simulates already") }
         // A trace's times count from its start, on the clock it started with.
         if tracing.isOn { throw SimulationRefused(reason: "a trace is running (stop it first; a trace started after simulate uses virtual time)") }
-        let stats = self.stats
-        let busy = stats.threadsBusy + stats.readyQueues + stats.suspendedJobs + stats.timersPending
-        guard busy == 0 else {
-            throw SimulationRefused(reason: "work is queued, running or waiting on this scheduler (\(stats.threadsBusy) threads busy, \(stats.readyQueues) queues ready, \(stats.suspendedJobs) jobs suspended, \(stats.timersPending) timers set)")
-        }
+        try refuseIfBusy()
+        // The pool's threads leave first: one that has just run the last job may still be
+        // finishing its turn's bookkeeping (counted busy), which a script cannot wait for.
+        let threads = maxThreads
         maxThreads = 0
-        _ = shutdown(timeout: .seconds(5))
+        guard shutdown(timeout: .seconds(5)) else {
+            maxThreads = threads
+            throw SimulationRefused(reason: "a job still runs on a pool thread")
+        }
+        do {
+            try refuseIfBusy()
+        } catch {
+            maxThreads = threads
+            throw error
+        }
         timers.simulate()
         clock.startVirtual()
         simulationBox.withLockedValue { $0 = Simulation(schedule) }
         Simulation.simulatingSchedulers.add(1, ordering: .releasing)
+    }
+
+    private func refuseIfBusy() throws(SimulationRefused) {
+        let stats = self.stats
+        guard stats.readyQueues + stats.suspendedJobs + stats.timersPending == 0 else {
+            throw SimulationRefused(reason: "work is queued or waiting on this scheduler (\(stats.readyQueues) queues ready, \(stats.suspendedJobs) jobs suspended, \(stats.timersPending) timers set)")
+        }
     }
 
     /// The schedule this scheduler simulates, or nil.

@@ -28,6 +28,11 @@ public struct SimulatedSchedule: Sendable, Equatable, CustomStringConvertible {
 
     /// The steps a PCT schedule spreads its change points over, unless told otherwise.
     public static let defaultPCTSteps = 1000
+    /// The deepest PCT schedule: bugs of depth 3 or so are what PCT finds; a depth near its
+    /// step count would only cost memory and time to draw.
+    public static let maxPCTDepth = 1000
+    /// The most steps a PCT schedule spreads its change points over.
+    public static let maxPCTSteps = 1_000_000_000
 
     /// "seed 42", or "seed 42, PCT depth 3 over 1000 steps".
     public var description: String {

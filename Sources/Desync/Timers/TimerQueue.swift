@@ -149,7 +149,8 @@ package final class TimerQueue: Sendable {
             if now >= leaveAt {
                 let leaves = state.withLockedValue { state in
                     guard state.heap.isEmpty else { return false }
-                    state.thread = .none
+                    // Only its own phase: a simulation may have taken the timers over meanwhile.
+                    if case .running = state.thread { state.thread = .none }
                     return true
                 }
                 if leaves { return }

@@ -115,19 +115,24 @@ public final class LuaRuntime {
     }
 
     /// When the scheduler simulates (``Scheduler/simulate(_:)``), runs the schedule on this
-    /// thread until no job is ready and no timer is set (virtual time jumps to each timer), or
-    /// Ctrl-C: what the REPL does after each line, since nothing else runs a simulated
-    /// schedule. Jobs still suspended then wait for something only the host can bring (a send
-    /// it has not made yet); they are left as they are. Does nothing without a simulation.
-    public func runSimulatedSchedule() {
-        guard scheduler.isSimulated else { return }
+    /// thread until no job is ready and no timer is set (virtual time jumps to each timer), at
+    /// most `steps` steps, or Ctrl-C: what the REPL does after each line, since nothing else runs
+    /// a simulated schedule. Jobs still suspended then wait for something only the host can bring
+    /// (a send it has not made yet); they are left as they are. Returns false when it stopped
+    /// with work left (the step limit: a job that sleeps in a loop never lets the schedule run
+    /// dry; or Ctrl-C). Does nothing without a simulation.
+    @discardableResult
+    public func runSimulatedSchedule(steps: Int = 10_000) -> Bool {
+        guard scheduler.isSimulated else { return true }
         let core = self.core
+        var looks = 0
         let stop = { [self] in
+            looks += 1
             deliverPendingErrors()
             _ = core.refillHostGeneratorsIfWanted()
-            return core.interruptRequested.load(ordering: .relaxed)
+            return looks > steps || core.interruptRequested.load(ordering: .relaxed)
         }
-        _ = scheduler.simulatedWait(for: NeverReached(), until: nil, stop: stop)
+        return scheduler.simulatedWait(for: NeverReached(), until: nil, stop: stop) != .stopped
     }
 
     /// Blocks until every object's queued work has run. With a pool of 0 threads, runs the work
