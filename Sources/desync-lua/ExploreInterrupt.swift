@@ -12,8 +12,13 @@ enum ExploreInterrupt {
     static func install() {
         // Touched before any handler can run: a static's first use is not async-signal-safe.
         _ = requested
+        var signals = sigset_t()
+        sigemptyset(&signals)
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber) { _ in ExploreInterrupt.flag.store(true, ordering: .relaxed) }
+            sigaddset(&signals, signalNumber)
         }
+        // A program that started this one may have left them blocked (the mask is inherited).
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 }
