@@ -68,7 +68,7 @@ extension Scheduler {
     private func refuseIfBusy() throws(SimulationRefused) {
         let stats = self.stats
         guard stats.readyQueues + stats.suspendedJobs + stats.timersPending == 0 else {
-            throw SimulationRefused(reason: "work is queued or waiting on this scheduler (\(stats.readyQueues) queues ready, \(stats.suspendedJobs) jobs suspended, \(stats.timersPending) timers set)")
+            throw SimulationRefused(reason: "work is queued, running or waiting on this scheduler (\(stats.readyQueues) queues ready, \(stats.suspendedJobs) jobs suspended, \(stats.timersPending) timers set)")
         }
     }
 
