@@ -38,15 +38,15 @@ import Testing
     }
 
     @Test func badCounts() {
-        let explore = "('--explore' runs seeds 1 to N: N is a whole number, 1 or more)"
+        let explore = "('--explore' runs seeds 1 to N: N is a whole number from 1 to \(Int.max))"
         #expect(usageError("--explore", "0", "s.lua") == "invalid schedule count '0' \(explore)")
         #expect(usageError("--explore", "x", "s.lua") == "invalid schedule count 'x' \(explore)")
         #expect(usageError("--explore", "-2", "s.lua") == "invalid schedule count '-2' \(explore)")
         #expect(usageError("--explore") == "'--explore' needs argument")
-        #expect(usageError("--simulate", "1", "--pct", "-1") == "invalid PCT depth '-1' (a whole number, 1 or more)")
-        #expect(usageError("--simulate", "1", "--pct", "0") == "invalid PCT depth '0' (a whole number, 1 or more)")
-        #expect(usageError("--simulate", "1", "--pct", "x") == "invalid PCT depth 'x' (a whole number, 1 or more)")
-        #expect(usageError("--simulate", "1", "--pct", "2", "--pct-steps", "0") == "invalid PCT step count '0' (a whole number, 1 or more)")
+        #expect(usageError("--simulate", "1", "--pct", "-1") == "invalid PCT depth '-1' (a whole number from 1 to 1000)")
+        #expect(usageError("--simulate", "1", "--pct", "0") == "invalid PCT depth '0' (a whole number from 1 to 1000)")
+        #expect(usageError("--simulate", "1", "--pct", "x") == "invalid PCT depth 'x' (a whole number from 1 to 1000)")
+        #expect(usageError("--simulate", "1", "--pct", "2", "--pct-steps", "0") == "invalid PCT step count '0' (a whole number from 1 to 1000000000)")
         #expect(usageError("--explore", "2", "--explore-timeout", "0", "s.lua") == "invalid timeout '0' (seconds, more than 0)")
         #expect(usageError("--explore", "2", "--explore-timeout", "-1", "s.lua") == "invalid timeout '-1' (seconds, more than 0)")
     }
