@@ -438,7 +438,9 @@ package struct LuaStack {
     package var extraSpace: UnsafeMutablePointer<UnsafeMutableRawPointer?> { desync_extraspace(state) }
 
     /// A new state with the standard libraries, its memory counted in `memory` (which must
-    /// outlive it); nil when Lua cannot make one.
+    /// outlive it); nil when Lua cannot make one. The only maker of states, and not inlinable:
+    /// the allocator's memory reserve exists once per object file that takes the allocator's
+    /// address (memory.h), so every state must be made by this one function.
     package static func newState(memory: UnsafeMutablePointer<desync_memory>) -> LuaStack? {
         desync_newstate_with_memory(memory).map(LuaStack.init(state:))
     }
