@@ -369,22 +369,28 @@ package struct LuaStack {
     package func setRegistryValue(_ key: String) { rawSet(DESYNC_LUA_REGISTRYINDEX, field: key) }
 
     /// Pushes `package.loaded[name]`, read raw from the registry's `_LOADED`, and returns its
-    /// type; pushes nil when there is no `_LOADED`.
+    /// type; pushes nil when `_LOADED` is not a table.
     @inlinable @discardableResult
     package func pushLoaded(_ name: String) -> Int32 {
-        guard pushRegistryValue(LUA_LOADED_TABLE) == LUA_TTABLE else { return LUA_TNIL }
+        guard pushRegistryValue(LUA_LOADED_TABLE) == LUA_TTABLE else {
+            lua_settop(state, -2)
+            lua_pushnil(state)
+            return LUA_TNIL
+        }
         let type = rawGet(-1, field: name)
         desync_remove(state, -2)
         return type
     }
 
     /// Pops the top value into a new reference in `table` (`luaL_ref`) and returns it
-    /// (`LUA_REFNIL` for nil). `luaL_ref` reads and writes the table raw, with integer keys
-    /// only, so it cannot raise (its growth allocates, which cannot fail here).
+    /// (`LUA_REFNIL` for nil). Needs one free slot. In every Lua 5.4 release `luaL_ref` reads
+    /// and writes the table with `lua_rawgeti`/`lua_rawseti` only (integer keys, no
+    /// metamethods), so it cannot raise; the table's growth allocates, which cannot fail here.
     @inlinable @inline(__always)
     package func reference(in table: Int32) -> Int32 { luaL_ref(state, table) }
 
-    /// Frees a reference made by `reference(in:)` (`luaL_unref`: raw, integer keys).
+    /// Frees a reference made by `reference(in:)` (`luaL_unref`: `lua_rawgeti`/`lua_rawseti`
+    /// with integer keys, so it cannot raise). Needs one free slot.
     @inlinable @inline(__always)
     package func release(_ reference: Int32, in table: Int32) { luaL_unref(state, table, reference) }
 
@@ -415,6 +421,103 @@ package struct LuaStack {
     /// error message; returns the status (`LUA_ERRFILE` when it cannot be read).
     package func loadFile(_ path: String?) -> Int32 { luaL_loadfilex(state, path, nil) }
 
+    /// Like `protectedCall`, with plain `lua_pcall`: allocations keep failing or not as they
+    /// did before the call, so outside `protectedCall` none fails (a job's error handling uses
+    /// it to leave a failed coroutine's garbage alone until the coroutine is cleared).
+    @inlinable @inline(__always)
+    package func plainProtectedCall(arguments: Int32, results: Int32, handler: Int32 = 0) -> Int32 {
+        lua_pcallk(state, arguments, results, handler, 0, nil)
+    }
+
+    /// Runs the coroutine `state` from `from` (`desync_resume`: protected, and an allocation
+    /// may fail inside as in `protectedCall`); returns the status and the number of results.
+    @inlinable @inline(__always)
+    package func resume(from: OpaquePointer, arguments: Int32) -> (status: Int32, results: Int32) {
+        var results: Int32 = 0
+        let status = desync_resume(state, from, arguments, &results)
+        return (status, results)
+    }
+
+    /// Closes a coroutine that ended with an error (`desync_resetthread`): its pending `__close`
+    /// handlers run protected. Returns the status.
+    @inlinable @inline(__always)
+    package func resetThread(from: OpaquePointer) -> Int32 { desync_resetthread(state, from) }
+
+    /// True when the running coroutine can yield.
+    @inlinable @inline(__always)
+    package var isYieldable: Bool { desync_yieldable(state) != 0 }
+
+    /// Lets the collector take the step its debt calls for, as Lua does after its own
+    /// allocations. `lua_concat` of 0 values pushes the empty string (nothing to concatenate,
+    /// so no `__concat`) and then checks the debt; a step's finalizers run protected.
+    @inlinable @inline(__always)
+    package func collectorStep() {
+        lua_concat(state, 0)
+        lua_settop(state, -2)
+    }
+
+    // MARK: - Coroutines and functions
+
+    /// Pushes a new coroutine and returns it (allocation only).
+    @inlinable @inline(__always)
+    package func newThread() -> OpaquePointer { lua_newthread(state)! }
+
+    /// Pushes this coroutine itself; true when it is the state's main thread.
+    @inlinable @inline(__always) @discardableResult
+    package func pushThread() -> Bool { lua_pushthread(state) != 0 }
+
+    /// Pops `count` values and pushes them onto `other`, a coroutine of the same state.
+    @inlinable @inline(__always)
+    package func move(_ count: Int32, to other: OpaquePointer) { lua_xmove(state, other, count) }
+
+    /// Pushes a C closure with `upvalues` values from the top (allocation only).
+    @inlinable @inline(__always)
+    package func pushCFunction(_ function: lua_CFunction, upvalues: Int32 = 0) { lua_pushcclosure(state, function, upvalues) }
+
+    /// The C function at `index`, or nil.
+    @inlinable @inline(__always)
+    package func cFunction(at index: Int32) -> lua_CFunction? { lua_tocfunction(state, index) }
+
+    /// Pops a value into upvalue `number` of the function at `function`; false (and nothing
+    /// popped) when it has no such upvalue.
+    @inlinable @inline(__always)
+    package func setUpvalue(of function: Int32, _ number: Int32) -> Bool {
+        lua_setupvalue(state, function, number) != nil
+    }
+
+    /// The identity of upvalue `number` of the function at `function` (shared upvalues have
+    /// the same one), or nil.
+    @inlinable @inline(__always)
+    package func upvalueID(of function: Int32, _ number: Int32) -> UnsafeMutableRawPointer? {
+        lua_upvalueid(state, function, number)
+    }
+
+    /// Makes upvalue `number` of the Lua function at `function` refer to upvalue `other` of the
+    /// Lua function at `otherFunction`.
+    @inlinable @inline(__always)
+    package func joinUpvalue(of function: Int32, _ number: Int32, to otherFunction: Int32, _ other: Int32) {
+        lua_upvaluejoin(state, function, number, otherFunction, other)
+    }
+
+    /// Pushes user value 1 of the full userdata at `index`; returns its type.
+    @inlinable @inline(__always) @discardableResult
+    package func pushUserValue(of index: Int32) -> Int32 { desync_getuservalue(state, index) }
+
+    /// Pops a value into user value 1 of the full userdata at `index`.
+    @inlinable @inline(__always)
+    package func setUserValue(of index: Int32) { _ = desync_setuservalue(state, index) }
+
+    /// Writes the Lua function on top as a binary chunk through `writer` (`lua_dump` runs no
+    /// Lua code); returns the writer's first non-zero answer, or 0.
+    @inlinable @inline(__always)
+    package func dump(strip: Bool, writer: lua_Writer, data: UnsafeMutableRawPointer?) -> Int32 {
+        lua_dump(state, writer, data, strip ? 1 : 0)
+    }
+
+    /// Sets the debug hook (`lua_sethook`: it only stores it).
+    @inlinable @inline(__always)
+    package func setHook(_ hook: lua_Hook?, mask: Int32, count: Int32) { lua_sethook(state, hook, mask, count) }
+
     // MARK: - Debug information
 
     /// `chunk:line` of the function `level` calls up (1: the caller of the running C function),
@@ -444,6 +547,10 @@ package struct LuaStack {
     package static func newState(memory: UnsafeMutablePointer<desync_memory>) -> LuaStack? {
         desync_newstate_with_memory(memory).map(LuaStack.init(state:))
     }
+
+    /// A state with the standard libraries whose memory is not counted and whose allocator
+    /// aborts when memory runs out (a scratch state, or a test's); nil when Lua cannot make one.
+    package static func newUncountedState() -> LuaStack? { desync_newstate().map(LuaStack.init(state:)) }
 
     /// Closes the state: pending to-be-closed variables and finalizers run protected (their
     /// errors become warnings), then every object is freed.
