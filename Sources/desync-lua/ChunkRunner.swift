@@ -1,5 +1,6 @@
 import CLua
 import CLuaHost
+import DesyncLua
 
 /// Loads and runs Lua code in the host state, each run protected and with a traceback on error,
 /// the way the stock `lua` runs its chunks. Ctrl-C interrupts what it runs.
@@ -36,7 +37,7 @@ struct ChunkRunner {
         self.interrupts = interrupts
         let base = lua.top
         if load(Self.messageHandlerSource, chunkName: DESYNC_HOST_MESSAGE_HANDLER_NAME) == LUA_OK,
-           desync_pcall(lua.state, 0, 1, 0) == LUA_OK {
+           lua.protectedCall(arguments: 0, results: 1) == LUA_OK {
             lua.setRegistryValue(Self.messageHandlerKey)
         }
         lua.setTop(base)
@@ -44,16 +45,12 @@ struct ChunkRunner {
 
     /// Pushes the compiled chunk, or the error message; returns the load status.
     func load(_ source: String, chunkName: String) -> Int32 {
-        var source = source
-        return source.withUTF8 { bytes in
-            luaL_loadbufferx(lua.state, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                             bytes.count, chunkName, nil)
-        }
+        lua.load(source, name: chunkName)
     }
 
     /// Pushes the compiled file (standard input when `path` is nil), or the error message.
     func loadFile(_ path: String?) -> Int32 {
-        luaL_loadfilex(lua.state, path, nil)
+        lua.loadFile(path)
     }
 
     /// Calls the function below its `argumentCount` arguments on top of the stack. On success
@@ -63,7 +60,7 @@ struct ChunkRunner {
         let functionIndex = lua.top - argumentCount
         lua.pushRegistryValue(Self.messageHandlerKey)
         lua.insert(at: functionIndex)
-        let protectedCall = { desync_pcall(lua.state, argumentCount, resultCount, functionIndex) }
+        let protectedCall = { lua.protectedCall(arguments: argumentCount, results: resultCount, handler: functionIndex) }
         let status = interrupts?.interruptible(lua.state, protectedCall) ?? protectedCall()
         lua.remove(at: functionIndex)
         return status

@@ -63,7 +63,7 @@ struct LuaCompletion {
                 return false
             }
             lua.push(name)
-            lua_rawget(lua.state, -2)
+            lua.rawGet(-2)
             lua.remove(at: -2)
         }
         guard lua.type(at: -1) != LUA_TNIL else {
@@ -90,11 +90,11 @@ struct LuaCompletion {
     /// Keys of the tables reached through `__index` from the value at `index` (raw reads).
     private func indexTableKeys(of index: Int32, functionsOnly: Bool) -> [String] {
         var names: [String] = []
-        lua_pushvalue(lua.state, index)
+        lua.pushValue(at: index)
         for _ in 0..<Self.indexChainLimit {
-            guard lua_getmetatable(lua.state, -1) != 0 else { break }
+            guard lua.pushMetatable(-1) else { break }
             lua.push("__index")
-            let type = lua_rawget(lua.state, -2)
+            let type = lua.rawGet(-2)
             lua.remove(at: -2)  // the metatable
             lua.remove(at: -2)  // the value it belonged to
             guard type == LUA_TTABLE else { break }
@@ -106,10 +106,10 @@ struct LuaCompletion {
 
     /// The keys of the table at `index` that are Lua names (raw walk).
     private func keys(ofTableAt index: Int32, functionsOnly: Bool) -> [String] {
-        let absolute = lua_absindex(lua.state, index)
+        let absolute = lua.absoluteIndex(index)
         var names: [String] = []
-        lua_pushnil(lua.state)
-        while lua_next(lua.state, absolute) != 0 {
+        lua.pushNil()
+        while lua.next(absolute) {
             let isFunction = lua.type(at: -1) == LUA_TFUNCTION
             lua.pop()
             // lua_tolstring would turn a number key into a string and break the walk: strings only.

@@ -118,7 +118,7 @@ struct Repl {
             // tostring may run a __tostring metamethod: only in a protected call.
             lua.pushGlobal("tostring")
             lua.insert(at: -2)
-            guard desync_pcall(lua.state, 1, 1, 0) == LUA_OK else { return fallback }
+            guard lua.protectedCall(arguments: 1, results: 1) == LUA_OK else { return fallback }
             return lua.string(at: -1) ?? fallback
         }
     }
@@ -130,7 +130,7 @@ struct Repl {
         guard count > 0 else { return }
         for index in first...lua.top where [LUA_TTABLE, LUA_TUSERDATA].contains(lua.type(at: index)) {
             lua.push(LuaValueText.describe(lua.state, at: index))
-            desync_replace(lua.state, index)
+            lua.replace(at: index)
         }
         guard lua.reserve(1) else {
             StandardStreams.write("too many results to print\n", toError: true)
@@ -138,7 +138,7 @@ struct Repl {
         }
         lua.pushGlobal("print")
         lua.insert(at: first)
-        if desync_pcall(lua.state, count, 0, 0) != LUA_OK {
+        if lua.protectedCall(arguments: count, results: 0) != LUA_OK {
             let message = lua.string(at: -1) ?? "(error object is a \(lua.typeName(at: -1)) value)"
             StandardStreams.write("error calling 'print' (\(message))\n", toError: true)
         }

@@ -18,57 +18,60 @@ public enum LuaModuleHost {
     /// Opens the module in `L`. Returns 1 with the module table pushed, or -1 with an error
     /// message on top of the stack, which the C caller raises. Raises nothing itself.
     public static func open(_ L: OpaquePointer) -> Int32 {
-        guard lua_checkstack(L, 8) != 0 else {
-            lua_pushstring(L, "desync: no Lua stack to open the module")
+        let lua = LuaStack(L)
+        guard lua.reserve(8) else {
+            lua.push("desync: no Lua stack to open the module")
             return -1
         }
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_MAINTHREAD))
-        let main = lua_tothread(L, -1)
-        desync_pop(L, 1)
+        lua.pushMainThread()
+        let main = lua.thread(at: -1)
+        lua.pop(1)
         guard let main else {
-            lua_pushstring(L, "desync: the state has no main thread")
+            lua.push("desync: the state has no main thread")
             return -1
         }
         if !hasRuntime(L) { adopt(main, from: L) }
         // A coroutine made before the first require has no context: it gets its main thread's.
-        if L != main { desync_extraspace(L).pointee = desync_extraspace(main).pointee }
+        if L != main { lua.extraSpace.pointee = LuaStack(main).extraSpace.pointee }
         DesyncModule.install(in: L)
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
-        lua_pushstring(L, "desync")
-        lua_rawget(L, -2)
-        desync_remove(L, -2)
+        lua.push(cString: LUA_LOADED_TABLE)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
+        lua.push("desync")
+        lua.rawGet(-2)
+        lua.remove(at: -2)
         return 1
     }
 
     private static func hasRuntime(_ L: OpaquePointer) -> Bool {
-        lua_pushstring(L, registryKey)
-        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
-        defer { desync_pop(L, 1) }
-        return lua_type(L, -1) == LUA_TUSERDATA
+        let lua = LuaStack(L)
+        lua.push(cString: registryKey)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
+        defer { lua.pop(1) }
+        return lua.type(at: -1) == LUA_TUSERDATA
     }
 
     /// Makes `main` a host state, and the finalizer that ends its runtime.
     private static func adopt(_ main: OpaquePointer, from L: OpaquePointer) {
+        let lua = LuaStack(L)
         let runtime = LuaRuntime(adopting: main)
-        let slot = desync_newuserdata(L, MemoryLayout<UnsafeMutableRawPointer?>.size)!
+        let slot = lua.newUserdata(size: MemoryLayout<UnsafeMutableRawPointer?>.size)
             .bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1)
         slot.pointee = Unmanaged.passRetained(runtime).toOpaque()
-        lua_createtable(L, 0, 1)
-        lua_pushstring(L, "__gc")
+        lua.newTable(array: 0, fields: 1)
+        lua.push("__gc")
         LuaFunctions.push(finish, onto: L)
-        lua_rawset(L, -3)
-        lua_setmetatable(L, -2)
-        lua_pushstring(L, registryKey)
-        desync_insert(L, -2)
-        lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+        lua.rawSet(-3)
+        lua.setMetatable(-2)
+        lua.push(cString: registryKey)
+        lua.insert(at: -2)
+        lua.rawSet(DESYNC_LUA_REGISTRYINDEX)
     }
 
     /// The finalizer, run by `lua_close` (the state still works then): the end of a
     /// `desync-lua` batch run. Lua calls finalizers newest first, so every proxy made after
     /// `require` is released before this runs; finalizers that run later find no desync.
     private static let finish: desync_swift_function = { L in
-        guard let L, let raw = lua_touserdata(L, 1) else { return 0 }
+        guard let L, let raw = LuaStack(L).userdata(at: 1) else { return 0 }
         let slot = raw.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: 1)
         guard let pointer = slot.pointee else { return 0 }
         slot.pointee = nil

@@ -12,7 +12,7 @@ enum LuaSwiftFunction {
     /// function of this state.
     ///
     /// `upvalues` values are taken from the top of the stack, as `lua_pushcclosure` takes them;
-    /// inside `f` they are upvalues 2...upvalues+1 (`desync_upvalueindex(2)` on), since upvalue 1
+    /// inside `f` they are upvalues 2...upvalues+1 (`LuaStack.upvalueIndex(2)` on), since upvalue 1
     /// holds `f` itself. `f` returns the number of results it pushed, or -1 after leaving an error
     /// value on top of the stack, which the trampoline raises once `f` has returned.
     ///
@@ -23,46 +23,49 @@ enum LuaSwiftFunction {
     /// Never raises (desync's allocator aborts rather than fail). Needs 5 free stack slots beyond
     /// the upvalues.
     /// ```swift
-    /// lua_pushinteger(L, 1)                                 // becomes upvalue 2
+    /// LuaStack(L).push(integer: 1)                          // becomes upvalue 2
     /// LuaSwiftFunction.push(counterNext, upvalues: 1, onto: L)
     /// ```
     static func push(_ f: desync_swift_function, upvalues: Int32 = 0, onto L: OpaquePointer) {
+        let lua = LuaStack(L)
         if !(upvalues >= 0 && upvalues < 255) { desyncFatal("desync: a Swift function has 0...254 extra upvalues") }
-        if !(lua_checkstack(L, 5) != 0) { desyncFatal("desync: Lua stack overflow while pushing a Swift function") }
-        desync_pushswiftfunction(L, f, upvalues)
+        if !lua.reserve(5) { desyncFatal("desync: Lua stack overflow while pushing a Swift function") }
+        lua.pushSwiftFunction(f, upvalues: upvalues)
         LuaRegistryTable.push(.swiftFunctions, onto: L)
-        lua_pushvalue(L, -2)
-        lua_pushboolean(L, 1)
-        lua_rawset(L, -3)
-        desync_pop(L, 1)
+        lua.pushValue(at: -2)
+        lua.push(true)
+        lua.rawSet(-3)
+        lua.pop(1)
     }
 
     /// Makes the closure at `index` (pushed by `push(_:onto:)` for `f`, with no extra upvalues)
     /// the one that `f` arrives as when it crosses into this state (`pushModuleFunction`). Needs
     /// 5 free stack slots.
     static func registerAsModuleFunction(_ f: desync_swift_function, at index: Int32, in L: OpaquePointer) {
-        let index = lua_absindex(L, index)
+        let lua = LuaStack(L)
+        let index = lua.absoluteIndex(index)
         LuaRegistryTable.push(.moduleFunctions, onto: L)
-        lua_pushvalue(L, index)
-        lua_rawsetp(L, -2, unsafeBitCast(f, to: UnsafeRawPointer.self))
-        desync_pop(L, 1)
+        lua.pushValue(at: index)
+        lua.rawSet(-2, pointer: unsafeBitCast(f, to: UnsafeRawPointer.self))
+        lua.pop(1)
     }
 
     /// Pushes the closure registered for `f` in this state and returns true, if there is one
     /// and it still calls `f` (`debug.setupvalue` could have changed it); else pushes nothing.
     /// Raw access only; needs 3 free stack slots.
     static func pushModuleFunction(_ f: desync_swift_function, onto L: OpaquePointer) -> Bool {
-        let top = lua_gettop(L)
+        let lua = LuaStack(L)
+        let top = lua.top
         guard LuaRegistryTable.pushIfPresent(.moduleFunctions, onto: L) else { return false }
         let address = unsafeBitCast(f, to: UnsafeRawPointer.self)
-        guard lua_rawgetp(L, -1, address) == LUA_TFUNCTION, lua_getupvalue(L, -1, 1) != nil,
-              lua_type(L, -1) == LUA_TLIGHTUSERDATA, lua_touserdata(L, -1) == UnsafeMutableRawPointer(mutating: address)
+        guard lua.rawGet(-1, pointer: address) == LUA_TFUNCTION, lua.pushUpvalue(of: -1, 1),
+              lua.type(at: -1) == LUA_TLIGHTUSERDATA, lua.userdata(at: -1) == UnsafeMutableRawPointer(mutating: address)
         else {
-            lua_settop(L, top)
+            lua.setTop(top)
             return false
         }
-        desync_pop(L, 1)
-        desync_remove(L, -2)
+        lua.pop(1)
+        lua.remove(at: -2)
         return true
     }
 
@@ -72,23 +75,24 @@ enum LuaSwiftFunction {
     /// - Parameter known: the absolute index of this state's `LuaRegistryTable.swiftFunctions`,
     ///   when the caller holds it already; otherwise it is looked up (and never created).
     static func function(at index: Int32, in L: OpaquePointer, known: Int32? = nil) -> desync_swift_function? {
-        let index = lua_absindex(L, index)
-        guard lua_type(L, index) == LUA_TFUNCTION, lua_iscfunction(L, index) != 0 else { return nil }
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
+        let lua = LuaStack(L)
+        let index = lua.absoluteIndex(index)
+        guard lua.type(at: index) == LUA_TFUNCTION, lua.isCFunction(at: index) else { return nil }
+        let top = lua.top
+        defer { lua.setTop(top) }
         let registry: Int32
         if let known {
             registry = known
         } else {
             guard LuaRegistryTable.pushIfPresent(.swiftFunctions, onto: L) else { return nil }
-            registry = lua_gettop(L)
+            registry = lua.top
         }
-        lua_pushvalue(L, index)
-        guard lua_rawget(L, registry) == LUA_TBOOLEAN, lua_toboolean(L, -1) != 0 else { return nil }
-        desync_pop(L, 1)
+        lua.pushValue(at: index)
+        guard lua.rawGet(registry) == LUA_TBOOLEAN, lua.boolean(at: -1) else { return nil }
+        lua.pop(1)
         // The trampoline calls whatever upvalue 1 holds; `debug.setupvalue` could have changed it.
-        guard lua_getupvalue(L, index, 1) != nil, lua_type(L, -1) == LUA_TLIGHTUSERDATA,
-              let pointer = lua_touserdata(L, -1)
+        guard lua.pushUpvalue(of: index, 1), lua.type(at: -1) == LUA_TLIGHTUSERDATA,
+              let pointer = lua.userdata(at: -1)
         else { return nil }
         return unsafeBitCast(pointer, to: desync_swift_function.self)
     }

@@ -9,41 +9,42 @@ import Glibc
 /// `package.loaded.desync`), the metatables of shared objects, and a line-atomic `print`.
 enum DesyncModule {
     static func install(in L: OpaquePointer) {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        if lua_checkstack(L, 10) == 0 { desyncFatal("desync: no Lua stack to install the module") }
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        if !lua.reserve(10) { desyncFatal("desync: no Lua stack to install the module") }
         installMetatable(LuaObject.luaTypeName, methods: ObjectMethods.all, tostring: ObjectMethods.tostring, in: L)
         installMetatable(LuaFuture.luaTypeName, methods: FutureMethods.all, tostring: FutureMethods.tostring, in: L)
         installMetatable(LuaStream.luaTypeName, methods: StreamMethods.all, tostring: StreamMethods.tostring, in: L)
 
-        lua_createtable(L, 0, 12)
+        lua.newTable(array: 0, fields: 12)
         LuaFunctions.register(ModuleFunctions.all, into: L)
         LuaFunctions.register(WorkflowFunctions.all, into: L)
         LuaFunctions.register([("show", LuaValueText.function)], into: L)
-        lua_pushstring(L, "scheduler")
-        lua_createtable(L, 0, 3)
+        lua.push("scheduler")
+        lua.newTable(array: 0, fields: 3)
         LuaFunctions.register(SchedulerFunctions.all, into: L)
-        lua_rawset(L, -3)
-        lua_pushstring(L, "trace")
+        lua.rawSet(-3)
+        lua.push("trace")
         TraceFunctions.pushTable(onto: L)
-        lua_rawset(L, -3)
-        lua_pushstring(L, "stream")
+        lua.rawSet(-3)
+        lua.push("stream")
         StreamConstructor.pushTable(onto: L)
-        lua_rawset(L, -3)
+        lua.rawSet(-3)
 
         // package.loaded.desync = module
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
-        lua_pushstring(L, "desync")
-        lua_pushvalue(L, -3)
-        lua_rawset(L, -3)
-        desync_pop(L, 1)
+        lua.push(cString: LUA_LOADED_TABLE)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
+        lua.push("desync")
+        lua.pushValue(at: -3)
+        lua.rawSet(-3)
+        lua.pop(1)
         // _G.desync = module
-        desync_pushglobaltable(L)
-        lua_pushstring(L, "desync")
-        lua_pushvalue(L, -3)
-        lua_rawset(L, -3)
-        desync_pop(L, 2)
+        lua.pushGlobals()
+        lua.push("desync")
+        lua.pushValue(at: -3)
+        lua.rawSet(-3)
+        lua.pop(2)
 
         LinePrinting.install(in: L)
     }
@@ -52,15 +53,16 @@ enum DesyncModule {
         _ name: String, methods: [(String, desync_swift_function)], tostring: desync_swift_function,
         in L: OpaquePointer
     ) {
+        let lua = LuaStack(L)
         LuaProxy.metatable(forTypeName: name, onto: L)
-        lua_pushstring(L, "__index")
-        lua_createtable(L, 0, Int32(methods.count))
+        lua.push("__index")
+        lua.newTable(array: 0, fields: Int32(methods.count))
         LuaFunctions.register(methods, into: L)
-        lua_rawset(L, -3)
-        lua_pushstring(L, "__tostring")
+        lua.rawSet(-3)
+        lua.push("__tostring")
         LuaFunctions.push(tostring, onto: L)
-        lua_rawset(L, -3)
-        desync_pop(L, 1)
+        lua.rawSet(-3)
+        lua.pop(1)
     }
 }
 
@@ -79,36 +81,38 @@ enum LinePrinting {
         """
 
     static func install(in L: OpaquePointer) {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        guard luaL_loadbufferx(L, source, source.utf8.count, "=desync.print", "t") == LUA_OK else { return }
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        guard lua.load(source, name: "=desync.print", mode: "t") == LUA_OK else { return }
         LuaFunctions.push(writeLine, onto: L)
-        desync_pushglobaltable(L)
+        lua.pushGlobals()
         for name in ["tostring", "select"] {
-            lua_pushstring(L, name)
-            lua_rawget(L, -2 - (name == "select" ? 1 : 0))
+            lua.push(cString: name)
+            lua.rawGet(-2 - (name == "select" ? 1 : 0))
         }
         // Stack: chunk, write_line, _G, tostring, select: drop _G.
-        desync_remove(L, -3)
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
-        lua_pushstring(L, "table")
-        lua_rawget(L, -2)
-        lua_pushstring(L, "concat")
-        lua_rawget(L, -2)
-        desync_remove(L, -2)
-        desync_remove(L, -2)
-        guard desync_pcall(L, 4, 1, 0) == LUA_OK, lua_type(L, -1) == LUA_TFUNCTION else { return }
-        desync_pushglobaltable(L)
-        lua_pushstring(L, "print")
-        lua_pushvalue(L, -3)
-        lua_rawset(L, -3)
+        lua.remove(at: -3)
+        lua.push(cString: LUA_LOADED_TABLE)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
+        lua.push("table")
+        lua.rawGet(-2)
+        lua.push("concat")
+        lua.rawGet(-2)
+        lua.remove(at: -2)
+        lua.remove(at: -2)
+        guard lua.protectedCall(arguments: 4, results: 1) == LUA_OK, lua.type(at: -1) == LUA_TFUNCTION else { return }
+        lua.pushGlobals()
+        lua.push("print")
+        lua.pushValue(at: -3)
+        lua.rawSet(-3)
     }
 
     private static let writeLine: desync_swift_function = { L in
         let L = L!
-        var length = 0
-        guard lua_type(L, 1) == LUA_TSTRING, let bytes = lua_tolstring(L, 1, &length) else { return 0 }
+        guard let text = LuaStack(L).stringBytes(at: 1), let bytes = text.baseAddress?.assumingMemoryBound(to: CChar.self)
+        else { return 0 }
+        let length = text.count
         if let output = LuaStateContext.of(L)?.standardOutput {
             output.writeLine(bytes, count: length)
             return 0

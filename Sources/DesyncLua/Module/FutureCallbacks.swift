@@ -26,14 +26,15 @@ enum FutureCallbacks {
     /// first `desync.poll()` after the future finishes. Returns the future.
     static func onDone(_ call: LuaCall) throws -> Int32 {
         let L = call.L
+        let lua = LuaStack(L)
         let future = try call.shared(1, as: LuaFuture.self)
         try call.checkFunction(2)
         let queue = try call.context.futureCallbacks
-        lua_settop(L, 2)
+        lua.setTop(2)
         pushReferences(L)
-        lua_pushvalue(L, 2)
-        let reference = luaL_ref(L, -2)
-        lua_settop(L, 1)
+        lua.pushValue(at: 2)
+        let reference = lua.reference(in: -2)
+        lua.setTop(1)
         let ready = FutureCallbackQueue.Ready(reference: reference, future: future)
         let number = queue.register(ready)
         if !future.future.onDone({ queue.finished(number) }) { queue.finished(number) }
@@ -45,26 +46,27 @@ enum FutureCallbacks {
     /// its traceback; the callbacks after it wait for the next poll.
     static func poll(_ call: LuaCall) throws -> Int32 {
         let L = call.L
+        let lua = LuaStack(L)
         let queue = try call.context.futureCallbacks
         let ready = queue.takeAll()
-        lua_settop(L, 0)
-        desync_pushtraceback(L)
+        lua.setTop(0)
+        lua.pushTracebackHandler()
         pushReferences(L)
         var ran: lua_Integer = 0
         for (index, item) in ready.enumerated() {
-            lua_settop(L, 2)
-            lua_rawgeti(L, 2, lua_Integer(item.reference))
-            luaL_unref(L, 2, item.reference)
+            lua.setTop(2)
+            lua.rawGet(2, index: lua_Integer(item.reference))
+            lua.release(item.reference, in: 2)
             item.future.markObserved()
             let count = try pushOutcome(of: item.future, in: call)
-            if desync_pcall(L, count, 0, 1) != LUA_OK {
+            if lua.protectedCall(arguments: count, results: 0, handler: 1) != LUA_OK {
                 queue.putBack(ready[(index + 1)...])
-                throw LuaRaisedValue(value: try call.capture(from: lua_gettop(L), count: 1, naming: "error"))
+                throw LuaRaisedValue(value: try call.capture(from: lua.top, count: 1, naming: "error"))
             }
             ran += 1
         }
-        lua_settop(L, 0)
-        lua_pushinteger(L, ran)
+        lua.setTop(0)
+        lua.push(integer: ran)
         return 1
     }
 
@@ -72,41 +74,43 @@ enum FutureCallbacks {
     /// for `desync.poll()`. It belongs to desync: read it only through `poll`, never close it.
     static func pollFD(_ call: LuaCall) throws -> Int32 {
         let fd = try call.context.futureCallbacks.eventFD().get()
-        lua_pushinteger(call.L, lua_Integer(fd))
+        call.lua.push(integer: lua_Integer(fd))
         return 1
     }
 
     /// Pushes `true, results...` or `false, err`; returns how many.
     private static func pushOutcome(of future: LuaFuture, in call: LuaCall) throws -> Int32 {
         let L = call.L
+        let lua = LuaStack(L)
         switch future.future.outcome {
         case .success(let results)?:
-            guard lua_checkstack(L, Int32(results.count) + 4) != 0 else {
+            guard lua.reserve(Int32(results.count) + 4) else {
                 throw LuaError(message: "too many results to pass to an on_done callback")
             }
-            lua_pushboolean(L, 1)
+            lua.push(true)
             return results.push(onto: L) + 1
         case .failure(let error)?:
-            lua_pushboolean(L, 0)
+            lua.push(false)
             call.pushError(error)
             return 2
         case nil:
             // Not reached: a callback is queued once the future has finished.
-            lua_pushboolean(L, 0)
-            lua_pushstring(L, "not finished")
+            lua.push(false)
+            lua.push("not finished")
             return 2
         }
     }
 
     /// Pushes the registry table of `on_done` functions, made on first use.
     private static func pushReferences(_ L: OpaquePointer) {
-        lua_pushstring(L, registryKey)
-        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
-        guard lua_type(L, -1) != LUA_TTABLE else { return }
-        desync_pop(L, 1)
-        lua_createtable(L, 0, 0)
-        lua_pushstring(L, registryKey)
-        lua_pushvalue(L, -2)
-        lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+        let lua = LuaStack(L)
+        lua.push(cString: registryKey)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
+        guard lua.type(at: -1) != LUA_TTABLE else { return }
+        lua.pop(1)
+        lua.newTable(array: 0, fields: 0)
+        lua.push(cString: registryKey)
+        lua.pushValue(at: -2)
+        lua.rawSet(DESYNC_LUA_REGISTRYINDEX)
     }
 }

@@ -25,7 +25,10 @@ struct LuaCall {
     /// Methods count `self` as argument 0 in messages, as `luaL_argerror` does for `obj:method()`.
     let isMethod: Bool
 
-    var count: Int32 { lua_gettop(L) }
+    /// The calling state's stack, through the non-raising layer.
+    var lua: LuaStack { LuaStack(L) }
+
+    var count: Int32 { lua.top }
 
     /// Runs `body` as the implementation of a Lua function: its return value is the number of
     /// results it pushed; a thrown `LuaError` becomes an error raised by the trampoline.
@@ -34,6 +37,7 @@ struct LuaCall {
         _ body: (LuaCall) throws -> Int32
     ) -> Int32 {
         let L = L!
+        let lua = LuaStack(L)
         let call = LuaCall(L: L, name: name, isMethod: method)
         do {
             if LuaStateContext.hasPendingWork(L), let context = LuaStateContext.of(L) {
@@ -43,30 +47,24 @@ struct LuaCall {
         } catch let error as LuaError {
             var message = error.message
             if error.withPosition { message = position(in: L) + message }
-            lua_settop(L, 0)
-            lua_pushstring(L, message)
+            lua.setTop(0)
+            lua.push(cString: message)
             return -1
         } catch let raised as LuaRaisedValue {
-            lua_settop(L, 0)
+            lua.setTop(0)
             raised.value.push(onto: L)
             return -1
         } catch {
-            lua_settop(L, 0)
-            lua_pushstring(L, position(in: L) + "\(error)")
+            lua.setTop(0)
+            lua.push(cString: position(in: L) + "\(error)")
             return -1
         }
     }
 
     /// `chunk:line: ` of the Lua function that called into Swift, or "" when unknown.
     static func position(in L: OpaquePointer) -> String {
-        var record = lua_Debug()
-        guard lua_getstack(L, 1, &record) != 0, lua_getinfo(L, "Sl", &record) != 0,
-              record.currentline > 0
-        else { return "" }
-        let source = withUnsafeBytes(of: &record.short_src) { bytes in
-            String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        return "\(source):\(record.currentline): "
+        guard let (source, line) = LuaStack(L).position(level: 1) else { return "" }
+        return "\(source):\(line): "
     }
 
     // MARK: - Argument checks
@@ -76,7 +74,7 @@ struct LuaCall {
         if let proxy = LuaProxy.object(at: index, in: L) {
             return type(of: proxy).luaTypeName
         }
-        return String(cString: lua_typename(L, lua_type(L, index)))
+        return lua.typeName(at: index)
     }
 
     func argumentError(_ index: Int32, _ detail: String) -> LuaError {
@@ -99,41 +97,33 @@ struct LuaCall {
     }
 
     func checkFunction(_ index: Int32) throws {
-        guard lua_type(L, index) == LUA_TFUNCTION else { throw typeError(index, expected: "function") }
+        guard lua.type(at: index) == LUA_TFUNCTION else { throw typeError(index, expected: "function") }
     }
 
     /// A number, or a string that converts to one, as `luaL_checknumber` takes it (the
     /// conversion runs no metamethod and cannot raise).
     func number(_ index: Int32) throws -> Double {
-        var converted: Int32 = 0
-        let value = lua_tonumberx(L, index, &converted)
-        guard converted != 0 else { throw typeError(index, expected: "number") }
+        guard let value = lua.number(at: index) else { throw typeError(index, expected: "number") }
         return value
     }
 
     func optionalNumber(_ index: Int32) throws -> Double? {
-        if lua_type(L, index) <= LUA_TNIL { return nil }
+        if lua.type(at: index) <= LUA_TNIL { return nil }
         return try number(index)
     }
 
     /// An integer, or a float or string with an integer value, as `luaL_checkinteger` takes it.
     func integer(_ index: Int32) throws -> Int {
-        var isInteger: Int32 = 0
-        let value = lua_tointegerx(L, index, &isInteger)
-        guard isInteger != 0 else {
-            var isNumber: Int32 = 0
-            _ = lua_tonumberx(L, index, &isNumber)
-            if isNumber != 0 { throw argumentError(index, "number has no integer representation") }
+        guard let value = lua.integer(at: index) else {
+            if lua.number(at: index) != nil { throw argumentError(index, "number has no integer representation") }
             throw typeError(index, expected: "number")
         }
         return Int(value)
     }
 
     func string(_ index: Int32) -> String? {
-        guard lua_type(L, index) == LUA_TSTRING else { return nil }
-        var length = 0
-        guard let bytes = lua_tolstring(L, index, &length) else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+        guard let bytes = lua.stringBytes(at: index) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Captures `count` values from `first` for another state, naming them from `firstNumber`.

@@ -10,10 +10,10 @@ enum LuaFunctions {
     /// Each becomes the closure that its Swift function crosses into this state as.
     static func register(_ functions: [(String, desync_swift_function)], into L: OpaquePointer) {
         for (name, function) in functions {
-            lua_pushstring(L, name)
+            LuaStack(L).push(cString: name)
             push(function, onto: L)
             LuaSwiftFunction.registerAsModuleFunction(function, at: -1, in: L)
-            lua_rawset(L, -3)
+            LuaStack(L).rawSet(-3)
         }
     }
 }

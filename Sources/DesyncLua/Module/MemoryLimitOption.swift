@@ -21,18 +21,17 @@ enum MemoryLimitOption {
     /// float with an integer value too, as `10e6`), or `false`.
     static func read(_ call: LuaCall, options: Int32) throws -> MemoryLimitOption {
         let L = call.L
-        lua_pushstring(L, "memory_limit")
-        lua_rawget(L, options)
-        defer { desync_pop(L, 1) }
-        switch lua_type(L, -1) {
+        let lua = LuaStack(L)
+        lua.push("memory_limit")
+        lua.rawGet(options)
+        defer { lua.pop(1) }
+        switch lua.type(at: -1) {
         case LUA_TNIL:
             return .unset
-        case LUA_TBOOLEAN where lua_toboolean(L, -1) == 0:
+        case LUA_TBOOLEAN where !lua.boolean(at: -1):
             return .unlimited
         case LUA_TNUMBER:
-            var isInteger: Int32 = 0
-            let bytes = lua_tointegerx(L, -1, &isInteger)
-            if isInteger != 0, bytes > 0 { return .bytes(Int(bytes)) }
+            if let bytes = lua.integer(at: -1), bytes > 0 { return .bytes(Int(bytes)) }
         default:
             break
         }
@@ -45,9 +44,9 @@ extension SchedulerFunctions {
     /// The default memory limit of new objects in bytes, or nil for none.
     static func memoryLimit(_ call: LuaCall) throws -> Int32 {
         if let limit = try call.context.runtime.defaultMemoryLimit {
-            lua_pushinteger(call.L, lua_Integer(limit))
+            call.lua.push(integer: lua_Integer(limit))
         } else {
-            lua_pushnil(call.L)
+            call.lua.pushNil()
         }
         return 1
     }
@@ -56,8 +55,9 @@ extension SchedulerFunctions {
     /// a positive number of bytes, or nil or false for none.
     static func setMemoryLimit(_ call: LuaCall) throws -> Int32 {
         let L = call.L
+        let lua = LuaStack(L)
         var limit: Int?
-        if lua_type(L, 1) > LUA_TNIL, !(lua_type(L, 1) == LUA_TBOOLEAN && lua_toboolean(L, 1) == 0) {
+        if lua.type(at: 1) > LUA_TNIL, !(lua.type(at: 1) == LUA_TBOOLEAN && !lua.boolean(at: 1)) {
             let bytes = try call.integer(1)
             guard bytes > 0 else { throw call.argumentError(1, "memory limit must be a positive number of bytes") }
             limit = bytes

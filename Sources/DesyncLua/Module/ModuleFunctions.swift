@@ -19,24 +19,25 @@ enum ModuleFunctions {
     /// (CPU time of the whole process) is not. Virtual seconds since the simulation started
     /// when the scheduler simulates.
     static func clock(_ call: LuaCall) throws -> Int32 {
-        lua_pushnumber(call.L, try call.context.runtime.scheduler.clock.seconds)
+        call.lua.push(number: try call.context.runtime.scheduler.clock.seconds)
         return 1
     }
 
     static func new(_ call: LuaCall) throws -> Int32 {
         let L = call.L
-        guard call.count >= 1, lua_type(L, 1) != LUA_TNIL else {
+        let lua = LuaStack(L)
+        guard call.count >= 1, lua.type(at: 1) != LUA_TNIL else {
             throw call.argumentError(1, "value expected, got \(call.typeName(at: 1))")
         }
         var name: String?
         var memoryLimit: MemoryLimitOption = .unset
-        if call.count >= 2, lua_type(L, 2) != LUA_TNIL {
-            guard lua_type(L, 2) == LUA_TTABLE else { throw call.typeError(2, expected: "table") }
+        if call.count >= 2, lua.type(at: 2) != LUA_TNIL {
+            guard lua.type(at: 2) == LUA_TTABLE else { throw call.typeError(2, expected: "table") }
             try checkOptionKeys(call, at: 2)
-            lua_pushstring(L, "name")
-            lua_rawget(L, 2)
-            defer { desync_pop(L, 1) }
-            switch lua_type(L, -1) {
+            lua.push("name")
+            lua.rawGet(2)
+            defer { lua.pop(1) }
+            switch lua.type(at: -1) {
             case LUA_TNIL: break
             case LUA_TSTRING: name = call.string(-1)
             default: throw call.argumentError(2, "field 'name' must be a string")
@@ -51,7 +52,7 @@ enum ModuleFunctions {
             value: value, name: name, memoryLimit: memoryLimit.bytes(default: context.runtime), runtime: context.runtime,
             packagePaths: StatePreparation.packagePaths(of: L))
         context.runtime.register(object)
-        lua_settop(L, 0)
+        lua.setTop(0)
         LuaProxy.push(object, onto: L)
         return 1
     }
@@ -66,18 +67,19 @@ enum ModuleFunctions {
     /// The walk is raw (`lua_next`, no metamethods) and reads keys without converting them.
     private static func checkOptionKeys(_ call: LuaCall, at index: Int32) throws {
         let L = call.L
-        guard lua_checkstack(L, 2) != 0 else { throw LuaError(message: "no Lua stack space") }
-        lua_pushnil(L)
-        while lua_next(L, index) != 0 {
-            desync_pop(L, 1)
+        let lua = LuaStack(L)
+        guard lua.reserve(2) else { throw LuaError(message: "no Lua stack space") }
+        lua.pushNil()
+        while lua.next(index) {
+            lua.pop(1)
             let key: String
-            if lua_type(L, -1) == LUA_TSTRING, let text = call.string(-1) {
+            if lua.type(at: -1) == LUA_TSTRING, let text = call.string(-1) {
                 if newOptionKeys.contains(text) { continue }
                 key = "'\(text)'"
             } else {
-                key = "key of type \(call.typeName(at: lua_gettop(L)))"
+                key = "key of type \(call.typeName(at: lua.top))"
             }
-            desync_pop(L, 1)
+            lua.pop(1)
             throw call.argumentError(index, "unknown option \(key)")
         }
     }
@@ -86,7 +88,7 @@ enum ModuleFunctions {
         if let object = try call.context.object {
             LuaProxy.push(object, onto: call.L)
         } else {
-            lua_pushnil(call.L)
+            call.lua.pushNil()
         }
         return 1
     }
@@ -113,12 +115,12 @@ enum ModuleFunctions {
 
     static func onError(_ call: LuaCall) throws -> Int32 {
         let L = call.L
-        let type = lua_type(L, 1)
+        let type = LuaStack(L).type(at: 1)
         guard type == LUA_TFUNCTION || type == LUA_TNIL else {
             throw call.typeError(1, expected: "function or nil")
         }
         let context = try call.context
-        lua_settop(L, 1)
+        LuaStack(L).setTop(1)
         context.runtime.errors.install(from: L, context: context)
         return 0
     }
@@ -135,7 +137,7 @@ enum SchedulerFunctions {
     ] + SimulationFunctions.all
 
     static func maxThreads(_ call: LuaCall) throws -> Int32 {
-        lua_pushinteger(call.L, lua_Integer(try call.context.runtime.scheduler.maxThreads))
+        call.lua.push(integer: lua_Integer(try call.context.runtime.scheduler.maxThreads))
         return 1
     }
 
@@ -152,11 +154,12 @@ enum SchedulerFunctions {
         let stats = runtime.scheduler.stats
         let objects = runtime.liveObjects
         let L = call.L
-        lua_createtable(L, 0, 14)
+        let lua = LuaStack(L)
+        lua.newTable(array: 0, fields: 14)
         func set(_ name: String, _ value: Int) {
-            lua_pushstring(L, name)
-            lua_pushinteger(L, lua_Integer(value))
-            lua_rawset(L, -3)
+            lua.push(cString: name)
+            lua.push(integer: lua_Integer(value))
+            lua.rawSet(-3)
         }
         set("max_threads", stats.maxThreads)
         set("threads_alive", stats.threadsAlive)
@@ -170,21 +173,21 @@ enum SchedulerFunctions {
         // A thread between jobs (woken, not yet holding a queue) is neither busy nor idle: named,
         // so that the counts add up to threads_alive in every snapshot.
         set("threads_between", max(stats.threadsAlive - stats.threadsBusy - stats.threadsIdle, 0))
-        lua_pushstring(L, "jobs_by_kind")
-        lua_createtable(L, 0, Int32(JobKind.allCases.count))
+        lua.push("jobs_by_kind")
+        lua.newTable(array: 0, fields: Int32(JobKind.allCases.count))
         for kind in JobKind.allCases {
             set("\(kind)", stats.jobsRunByKind[kind] ?? 0)
         }
-        lua_rawset(L, -3)
+        lua.rawSet(-3)
         set("objects", objects.count)
         let queues = objects.map { ($0.name, $0.pending) }.filter { $0.1 > 0 }
         set("objects_with_work", queues.count)
         set("jobs_pending", queues.reduce(0) { $0 + $1.1 })
         if let longest = queues.max(by: { $0.1 < $1.1 }) {
             set("longest_queue", longest.1)
-            lua_pushstring(L, "longest_queue_object")
-            lua_pushstring(L, longest.0)
-            lua_rawset(L, -3)
+            lua.push("longest_queue_object")
+            lua.push(cString: longest.0)
+            lua.rawSet(-3)
         } else {
             set("longest_queue", 0)
         }

@@ -19,7 +19,7 @@ public enum LuaValueText {
     /// The text of the value at `index` of `L`'s stack, tables shown `depth` levels deep.
     /// Never raises; the stack is left as it was.
     public static func describe(_ L: OpaquePointer, at index: Int32, depth: Int = defaultDepth) -> String {
-        let absolute = lua_absindex(L, index)
+        let absolute = LuaStack(L).absoluteIndex(index)
         var walk = Walk(L: L)
         return walk.text(at: absolute, depth: max(depth, 0), quoted: true)
     }
@@ -29,12 +29,12 @@ public enum LuaValueText {
         LuaCall.run(L, "show") { call in
             guard call.count >= 1 else { throw call.argumentError(1, "value expected") }
             var depth = defaultDepth
-            if lua_type(call.L, 2) > LUA_TNIL {
+            if call.lua.type(at: 2) > LUA_TNIL {
                 depth = try call.integer(2)
                 guard depth >= 0 else { throw call.argumentError(2, "depth must be 0 or more") }
             }
             let text = describe(call.L, at: 1, depth: depth)
-            lua_settop(call.L, 0)
+            call.lua.setTop(0)
             LuaBytes.push(text, onto: call.L)
             return 1
         }
@@ -42,14 +42,15 @@ public enum LuaValueText {
 
     private struct Walk {
         let L: OpaquePointer
+        var lua: LuaStack { LuaStack(L) }
         /// The tables being shown, outermost first: meeting one again is a cycle.
         var path: [UnsafeRawPointer] = []
 
         mutating func text(at index: Int32, depth: Int, quoted: Bool) -> String {
-            guard lua_checkstack(L, 6) != 0 else { return "..." }
-            switch lua_type(L, index) {
+            guard lua.reserve(6) else { return "..." }
+            switch lua.type(at: index) {
             case LUA_TNIL: return "nil"
-            case LUA_TBOOLEAN: return lua_toboolean(L, index) != 0 ? "true" : "false"
+            case LUA_TBOOLEAN: return lua.boolean(at: index) ? "true" : "false"
             case LUA_TNUMBER: return number(at: index)
             case LUA_TSTRING: return quoted ? LuaValueText.quoted(string(at: index)) : string(at: index)
             case LUA_TUSERDATA:
@@ -64,7 +65,7 @@ public enum LuaValueText {
         }
 
         private mutating func table(at index: Int32, depth: Int) -> String {
-            guard let pointer = lua_topointer(L, index) else { return raw(at: index) }
+            guard let pointer = lua.pointer(at: index) else { return raw(at: index) }
             if path.contains(pointer) { return "<cycle>" }
             guard depth > 0 else { return "{...}" }
             path.append(pointer)
@@ -73,32 +74,32 @@ public enum LuaValueText {
             var cut = false
             // The sequence 1, 2, ... first, as a constructor lists it; then the other keys.
             var length: lua_Integer = 0
-            while lua_rawgeti(L, index, length + 1) != LUA_TNIL {
+            while lua.rawGet(index, index: length + 1) != LUA_TNIL {
                 if entries.count == maxEntries {
                     cut = true
                     break
                 }
                 length += 1
-                entries.append(text(at: lua_gettop(L), depth: depth - 1, quoted: true))
-                desync_pop(L, 1)
+                entries.append(text(at: lua.top, depth: depth - 1, quoted: true))
+                lua.pop(1)
             }
-            desync_pop(L, 1)
+            lua.pop(1)
             var keyed: [(key: String, text: String)] = []
-            lua_pushnil(L)
-            while !cut, lua_next(L, index) != 0 {
-                let keyIndex = lua_gettop(L) - 1
+            lua.pushNil()
+            while !cut, lua.next(index) {
+                let keyIndex = lua.top - 1
                 if isSequenceKey(at: keyIndex, length: length) {
-                    desync_pop(L, 1)
+                    lua.pop(1)
                     continue
                 }
                 if entries.count + keyed.count == maxEntries {
                     cut = true
-                    desync_pop(L, 2)
+                    lua.pop(2)
                     break
                 }
                 let key = self.key(at: keyIndex, depth: depth)
-                keyed.append((key, text(at: lua_gettop(L), depth: depth - 1, quoted: true)))
-                desync_pop(L, 1)
+                keyed.append((key, text(at: lua.top, depth: depth - 1, quoted: true)))
+                lua.pop(1)
             }
             // Keys in a stable order (the hash part's is arbitrary): names, then the rest.
             keyed.sort { ($0.key.hasPrefix("[") ? 1 : 0, $0.key) < ($1.key.hasPrefix("[") ? 1 : 0, $1.key) }
@@ -108,13 +109,13 @@ public enum LuaValueText {
         }
 
         private func isSequenceKey(at index: Int32, length: lua_Integer) -> Bool {
-            guard lua_type(L, index) == LUA_TNUMBER, lua_isinteger(L, index) != 0 else { return false }
-            let key = lua_tointegerx(L, index, nil)
+            guard lua.type(at: index) == LUA_TNUMBER, lua.isInteger(at: index) else { return false }
+            let key = lua.integer(at: index) ?? 0
             return key >= 1 && key <= length
         }
 
         private mutating func key(at index: Int32, depth: Int) -> String {
-            if lua_type(L, index) == LUA_TSTRING {
+            if lua.type(at: index) == LUA_TSTRING {
                 let name = string(at: index)
                 if LuaValueText.isIdentifier(name) { return name }
             }
@@ -123,42 +124,40 @@ public enum LuaValueText {
 
         /// A number as `tostring` writes it, converted on a copy (the original keeps its type).
         private func number(at index: Int32) -> String {
-            lua_pushvalue(L, index)
-            defer { desync_pop(L, 1) }
+            lua.pushValue(at: index)
+            defer { lua.pop(1) }
             return string(at: -1)
         }
 
         private func string(at index: Int32) -> String {
-            var length = 0
-            guard let bytes = lua_tolstring(L, index, &length) else { return "" }
-            return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+            lua.string(at: index) ?? ""
         }
 
         /// The value's `__tostring` result, or nil without one (or when it fails).
         private func converted(at index: Int32) -> String? {
-            guard lua_getmetatable(L, index) != 0 else { return nil }
-            lua_pushstring(L, "__tostring")
-            let type = lua_rawget(L, -2)
-            desync_remove(L, -2)
+            guard lua.pushMetatable(index) else { return nil }
+            lua.push("__tostring")
+            let type = lua.rawGet(-2)
+            lua.remove(at: -2)
             guard type == LUA_TFUNCTION else {
-                desync_pop(L, 1)
+                lua.pop(1)
                 return nil
             }
-            lua_pushvalue(L, index)
-            defer { desync_pop(L, 1) }
-            guard desync_pcall(L, 1, 1, 0) == LUA_OK, lua_type(L, -1) == LUA_TSTRING else { return nil }
+            lua.pushValue(at: index)
+            defer { lua.pop(1) }
+            guard lua.protectedCall(arguments: 1, results: 1) == LUA_OK, lua.type(at: -1) == LUA_TSTRING else { return nil }
             return string(at: -1)
         }
 
         /// `type: 0x...` as `tostring` writes it without metamethods (`__name` for the type).
         private func raw(at index: Int32) -> String {
-            var kind = String(cString: lua_typename(L, lua_type(L, index)))
-            if lua_getmetatable(L, index) != 0 {
-                lua_pushstring(L, "__name")
-                if lua_rawget(L, -2) == LUA_TSTRING { kind = string(at: -1) }
-                desync_pop(L, 2)
+            var kind = lua.typeName(at: index)
+            if lua.pushMetatable(index) {
+                lua.push("__name")
+                if lua.rawGet(-2) == LUA_TSTRING { kind = string(at: -1) }
+                lua.pop(2)
             }
-            guard let pointer = lua_topointer(L, index) else { return kind }
+            guard let pointer = lua.pointer(at: index) else { return kind }
             return "\(kind): 0x" + String(UInt(bitPattern: pointer), radix: 16)
         }
     }

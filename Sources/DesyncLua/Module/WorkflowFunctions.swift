@@ -22,7 +22,7 @@ enum WorkflowFunctions {
         let promise = DesyncPromise<LuaCargo>()
         let timer = DesyncTimer(deadline: context.runtime.scheduler.now + LuaWait.duration(seconds), queue: context.runtime.scheduler.timers)
         if !timer.onDone({ promise.succeed(LuaCargo()) }) { promise.succeed(LuaCargo()) }
-        lua_settop(call.L, 0)
+        call.lua.setTop(0)
         LuaProxy.push(LuaFuture(promise.future, combining: nil), onto: call.L)
         return 1
     }
@@ -84,16 +84,17 @@ enum WorkflowFunctions {
     /// error naming its index.
     private static func futures(_ call: LuaCall) throws -> [LuaFuture] {
         let L = call.L
-        guard lua_type(L, 1) == LUA_TTABLE else { throw call.typeError(1, expected: "table of desync.future") }
-        let count = Int(lua_rawlen(L, 1))
-        guard lua_checkstack(L, 2) != 0 else { throw LuaError(message: "no Lua stack space") }
+        let lua = LuaStack(L)
+        guard lua.type(at: 1) == LUA_TTABLE else { throw call.typeError(1, expected: "table of desync.future") }
+        let count = Int(lua.rawLength(1))
+        guard lua.reserve(2) else { throw LuaError(message: "no Lua stack space") }
         var parts: [LuaFuture] = []
         parts.reserveCapacity(count)
         for index in 1...max(count, 1) where index <= count {
-            lua_rawgeti(L, 1, lua_Integer(index))
-            defer { desync_pop(L, 1) }
+            lua.rawGet(1, index: lua_Integer(index))
+            defer { lua.pop(1) }
             guard let future = LuaProxy.object(at: -1, in: L, as: LuaFuture.self) else {
-                throw call.argumentError(1, "desync.future expected at index \(index), got \(call.typeName(at: lua_gettop(L)))")
+                throw call.argumentError(1, "desync.future expected at index \(index), got \(call.typeName(at: lua.top))")
             }
             parts.append(future)
         }
@@ -101,7 +102,7 @@ enum WorkflowFunctions {
     }
 
     private static func push(_ future: LuaFuture, _ call: LuaCall) -> Int32 {
-        lua_settop(call.L, 0)
+        call.lua.setTop(0)
         LuaProxy.push(future, onto: call.L)
         return 1
     }

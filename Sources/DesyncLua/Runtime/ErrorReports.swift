@@ -98,10 +98,11 @@ final class ErrorReports: Sendable {
     /// Makes the function on top of `L`'s stack (popped) the handler, or removes the handler
     /// when it is nil. Reports already waiting for a previous owner go to the new one.
     func install(from L: OpaquePointer, context: LuaStateContext) {
-        let clearing = lua_type(L, -1) == LUA_TNIL
-        lua_pushstring(L, Self.handlerKey)
-        desync_insert(L, -2)
-        lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+        let lua = LuaStack(L)
+        let clearing = lua.type(at: -1) == LUA_TNIL
+        lua.push(cString: Self.handlerKey)
+        lua.insert(at: -2)
+        lua.rawSet(DESYNC_LUA_REGISTRYINDEX)
         let orphans: [Report] = state.withLockedValue { state in
             if clearing {
                 guard state.handlerOwner == context.id else { return [] }
@@ -141,6 +142,7 @@ final class ErrorReports: Sendable {
 
     /// Calls the handler of `context`'s state for each waiting report, in arrival order.
     func deliver(to context: LuaStateContext, in L: OpaquePointer) throws {
+        let lua = LuaStack(L)
         let reports: [Report] = state.withLockedValue { state in
             guard state.handlerOwner == context.id else { return [] }
             let reports = state.inbox
@@ -149,22 +151,22 @@ final class ErrorReports: Sendable {
         }
         guard !reports.isEmpty else { return }
         waiting.subtract(reports.count, ordering: .relaxed)
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        guard lua_checkstack(L, 4) != 0 else { return }
+        let top = lua.top
+        defer { lua.setTop(top) }
+        guard lua.reserve(4) else { return }
         for report in reports {
-            lua_pushstring(L, Self.handlerKey)
-            lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
+            lua.push(cString: Self.handlerKey)
+            lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
             report.error.value.push(onto: L)
             LuaProxy.push(report.object, onto: L)
-            if desync_pcall(L, 2, 0, 0) != LUA_OK {
+            if lua.protectedCall(arguments: 2, results: 0) != LUA_OK {
                 // Nothing observes the handler's own error: it counts as unobserved (a batch run
                 // exits with 1), like the error it was handed would have without a handler.
                 let message = describeError(at: -1, in: L)
                 state.withLockedValue { $0.unobserved += 1 }
                 StandardError.writeLine("desync: error in on_error handler: \(message)")
             }
-            lua_settop(L, top)
+            lua.setTop(top)
         }
     }
 }
@@ -172,13 +174,12 @@ final class ErrorReports: Sendable {
 /// Text for an error value without running metamethods: strings and numbers as they are, other
 /// values as Lua's stand-alone interpreter shows them.
 func describeError(at index: Int32, in L: OpaquePointer) -> String {
-    switch lua_type(L, index) {
+    let lua = LuaStack(L)
+    switch lua.type(at: index) {
     case LUA_TSTRING, LUA_TNUMBER:
-        var length = 0
-        let bytes = lua_tolstring(L, index, &length)!
-        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+        return lua.string(at: index)!
     case let type:
-        return "(error object is a \(String(cString: lua_typename(L, type))) value)"
+        return "(error object is a \(lua.typeName(of: type)) value)"
     }
 }
 

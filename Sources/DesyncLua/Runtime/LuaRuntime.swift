@@ -105,11 +105,11 @@ public final class LuaRuntime {
     @discardableResult
     public func execute(_ source: String, name: String = "=(desync)") -> String? {
         let L = hostState
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        desync_pushtraceback(L)
-        guard luaL_loadbufferx(L, source, source.utf8.count, name, "t") == LUA_OK,
-              desync_pcall(L, 0, 0, top + 1) == LUA_OK
+        let top = LuaStack(L).top
+        defer { LuaStack(L).setTop(top) }
+        LuaStack(L).pushTracebackHandler()
+        guard LuaStack(L).load(source, name: name, mode: "t") == LUA_OK,
+              LuaStack(L).protectedCall(arguments: 0, results: 0, handler: top + 1) == LUA_OK
         else { return describeError(at: -1, in: L) }
         return nil
     }

@@ -47,12 +47,12 @@ final class LuaStateContext {
     @discardableResult
     static func attach(to L: OpaquePointer, runtime: RuntimeCore, object: LuaObject?, isHost: Bool) -> LuaStateContext {
         let context = LuaStateContext(runtime: runtime, object: object, isHost: isHost)
-        desync_extraspace(L).pointee = Unmanaged.passRetained(context).toOpaque()
+        LuaStack(L).extraSpace.pointee = Unmanaged.passRetained(context).toOpaque()
         return context
     }
 
     static func detach(from L: OpaquePointer) {
-        let slot = desync_extraspace(L)
+        let slot = LuaStack(L).extraSpace
         if let pointer = slot.pointee {
             Unmanaged<LuaStateContext>.fromOpaque(pointer).release()
             slot.pointee = nil
@@ -60,7 +60,7 @@ final class LuaStateContext {
     }
 
     static func of(_ L: OpaquePointer) -> LuaStateContext? {
-        guard let pointer = desync_extraspace(L).pointee else { return nil }
+        guard let pointer = LuaStack(L).extraSpace.pointee else { return nil }
         return Unmanaged<LuaStateContext>.fromOpaque(pointer).takeUnretainedValue()
     }
 
@@ -71,7 +71,7 @@ final class LuaStateContext {
     /// `hasPendingWork` of `L`'s context (false without one), asked on every call from Lua into
     /// desync: the context is only borrowed (the state holds it), so asking retains nothing.
     static func hasPendingWork(_ L: OpaquePointer) -> Bool {
-        guard let pointer = desync_extraspace(L).pointee else { return false }
+        guard let pointer = LuaStack(L).extraSpace.pointee else { return false }
         return Unmanaged<LuaStateContext>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.hasPendingWork }
     }
 
@@ -79,7 +79,7 @@ final class LuaStateContext {
     /// which holds it: asked on every capture of a function, and a strong reference to the
     /// context and the table cost two retains and two releases.
     static func withRecentFunctionCodes<R>(of L: OpaquePointer, _ body: (RecentFunctionCodes) -> R?) -> R? {
-        guard let pointer = desync_extraspace(L).pointee else { return nil }
+        guard let pointer = LuaStack(L).extraSpace.pointee else { return nil }
         return Unmanaged<LuaStateContext>.fromOpaque(pointer)._withUnsafeGuaranteedRef { body($0.recentFunctionCodes) }
     }
 

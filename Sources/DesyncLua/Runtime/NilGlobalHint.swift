@@ -7,11 +7,11 @@ enum NilGlobalHint {
     /// Replaces the string error on top of `L`'s stack with the hinted message when it is about
     /// a nil global. Only pushes a string (no Lua code runs, nothing can raise).
     static func apply(in L: OpaquePointer) {
-        guard lua_type(L, -1) == LUA_TSTRING else { return }
+        guard LuaStack(L).type(at: -1) == LUA_TSTRING else { return }
         let message = describeError(at: -1, in: L)
         guard let hinted = hinted(message) else { return }
         LuaBytes.push(hinted, onto: L)
-        desync_replace(L, -2)
+        LuaStack(L).replace(at: -2)
     }
 
     private static let marker = "globals do not cross into a desync job"

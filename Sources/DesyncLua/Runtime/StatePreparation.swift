@@ -6,7 +6,7 @@ enum StatePreparation {
     /// A new state for an object, its memory counted in `memory` (whose limit applies from its
     /// first job), or nil if Lua cannot make one.
     static func newObjectState(runtime: RuntimeCore, object: LuaObject, memory: LuaMemoryAccount) -> OpaquePointer? {
-        guard let L = desync_newstate_with_memory(memory.record) else { return nil }
+        guard let L = LuaStack.newState(memory: memory.record)?.state else { return nil }
         let context = LuaStateContext.attach(to: L, runtime: runtime, object: object, isHost: false)
         let paths = object.packagePaths ?? runtime.packagePaths
         setPackageField(L, "path", paths.path)
@@ -19,21 +19,21 @@ enum StatePreparation {
     }
 
     /// The host's state, its memory counted in `memory`, or nil if Lua cannot make one. States
-    /// are made only in this file: the allocator's reserve exists once per file that takes the
-    /// allocator's address (memory.h).
+    /// are made only by `LuaStack.newState`: the allocator's reserve exists once per file that
+    /// takes the allocator's address (memory.h).
     static func newHostState(memory: LuaMemoryAccount) -> OpaquePointer? {
-        desync_newstate_with_memory(memory.record)
+        LuaStack.newState(memory: memory.record)?.state
     }
 
     /// Closes a state made here and releases its context (after `lua_close`, whose finalizers
     /// may still look it up).
     static func close(_ L: OpaquePointer) {
-        let context = desync_extraspace(L).pointee
+        let context = LuaStack(L).extraSpace.pointee
         // Finalizers run by lua_close may call desync.self() after the object is gone.
         LuaStateContext.of(L)?.object = nil
         // Finalizers may write too: the stream closes after them.
         let standardOutput = LuaStateContext.of(L)?.standardOutput
-        lua_close(L)
+        LuaStack(L).close()
         standardOutput?.close()
         if let context { Unmanaged<LuaStateContext>.fromOpaque(context).release() }
     }
@@ -44,30 +44,34 @@ enum StatePreparation {
     }
 
     private static func pushPackageTable(_ L: OpaquePointer) -> Bool {
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
-        guard lua_type(L, -1) == LUA_TTABLE else { desync_pop(L, 1); return false }
-        lua_pushstring(L, "package")
-        lua_rawget(L, -2)
-        desync_remove(L, -2)
-        guard lua_type(L, -1) == LUA_TTABLE else { desync_pop(L, 1); return false }
+        let lua = LuaStack(L)
+        lua.push(cString: LUA_LOADED_TABLE)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
+        guard lua.type(at: -1) == LUA_TTABLE else { lua.pop(1); return false }
+        lua.push("package")
+        lua.rawGet(-2)
+        lua.remove(at: -2)
+        guard lua.type(at: -1) == LUA_TTABLE else { lua.pop(1); return false }
         return true
     }
 
     private static func setPackageField(_ L: OpaquePointer, _ name: String, _ value: String) {
+        let lua = LuaStack(L)
         guard !value.isEmpty, pushPackageTable(L) else { return }
-        lua_pushstring(L, name)
-        lua_pushstring(L, value)
-        lua_rawset(L, -3)
-        desync_pop(L, 1)
+        lua.push(cString: name)
+        lua.push(cString: value)
+        lua.rawSet(-3)
+        lua.pop(1)
     }
 
     private static func packageField(_ L: OpaquePointer, _ name: String) -> String? {
+        let lua = LuaStack(L)
         guard pushPackageTable(L) else { return nil }
-        defer { lua_settop(L, lua_gettop(L) - 2) }
-        lua_pushstring(L, name)
-        lua_rawget(L, -2)
-        guard lua_type(L, -1) == LUA_TSTRING, let text = lua_tolstring(L, -1, nil) else { return nil }
-        return String(cString: text)
+        defer { lua.setTop(lua.top - 2) }
+        lua.push(cString: name)
+        lua.rawGet(-2)
+        // Read as a C string, up to a zero byte, as Lua's `package` library reads it.
+        guard let bytes = lua.stringBytes(at: -1) else { return nil }
+        return String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
     }
 }

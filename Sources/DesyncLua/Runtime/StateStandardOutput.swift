@@ -38,9 +38,10 @@ final class StateStandardOutput {
     /// output, the same object). nil, leaving stock stdout, when `io` is not loaded or its
     /// stdout is not the C one, or where the stream cannot be made. Raw access only.
     static func install(in L: OpaquePointer) -> StateStandardOutput? {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        guard lua_checkstack(L, 4) != 0, let stream = stdoutStream(of: L),
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        guard lua.reserve(4), let stream = stdoutStream(of: L),
               stream.pointee.f == desync_stdout()
         else { return nil }
         let output = StateStandardOutput()
@@ -57,15 +58,16 @@ final class StateStandardOutput {
 
     /// `package.loaded.io.stdout`'s stream, if it is one of the `io` library's files.
     private static func stdoutStream(of L: OpaquePointer) -> UnsafeMutablePointer<luaL_Stream>? {
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        guard lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE else { return nil }
-        lua_pushstring(L, "io")
-        guard lua_rawget(L, -2) == LUA_TTABLE else { return nil }
-        lua_pushstring(L, "stdout")
-        guard lua_rawget(L, -2) == LUA_TUSERDATA, lua_getmetatable(L, -1) != 0 else { return nil }
-        lua_pushstring(L, LUA_FILEHANDLE)
-        lua_rawget(L, DESYNC_LUA_REGISTRYINDEX)
-        guard lua_rawequal(L, -1, -2) != 0, let pointer = lua_touserdata(L, -3) else { return nil }
+        let lua = LuaStack(L)
+        lua.push(cString: LUA_LOADED_TABLE)
+        guard lua.rawGet(DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE else { return nil }
+        lua.push("io")
+        guard lua.rawGet(-2) == LUA_TTABLE else { return nil }
+        lua.push("stdout")
+        guard lua.rawGet(-2) == LUA_TUSERDATA, lua.pushMetatable(-1) else { return nil }
+        lua.push(cString: LUA_FILEHANDLE)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
+        guard lua.rawEqual(-1, -2), let pointer = lua.userdata(at: -3) else { return nil }
         return pointer.assumingMemoryBound(to: luaL_Stream.self)
     }
 
@@ -83,7 +85,7 @@ final class StateStandardOutput {
     /// The end of a job in `L`: the partial line it left goes out. Cheap when there is none
     /// (every job ends here).
     static func jobEnded(in L: OpaquePointer) {
-        guard let pointer = desync_extraspace(L).pointee else { return }
+        guard let pointer = LuaStack(L).extraSpace.pointee else { return }
         Unmanaged<LuaStateContext>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.standardOutput?.flushLine() }
     }
 

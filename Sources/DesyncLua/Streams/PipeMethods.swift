@@ -25,7 +25,7 @@ enum PipeMethods {
     static func pipeIn(_ call: LuaCall) throws -> Int32 {
         let (object, input, function) = try arguments(call)
         let future = LuaPipe.pipeIn(object, from: input, function: function)
-        lua_settop(call.L, 0)
+        call.lua.setTop(0)
         // Each item's error was reported already: a failed future nobody observes is not.
         LuaProxy.push(LuaFuture(future, object: object, failureReported: true), onto: call.L)
         return 1
@@ -36,12 +36,12 @@ enum PipeMethods {
     static func pipe(_ call: LuaCall) throws -> Int32 {
         let (object, input, function) = try arguments(call)
         var depth = defaultDepth
-        if lua_type(call.L, 4) > LUA_TNIL {
+        if call.lua.type(at: 4) > LUA_TNIL {
             depth = try call.integer(4)
             guard depth >= 1 else { throw call.argumentError(4, "depth must be 1 or more") }
         }
         let output = LuaPipe.pipe(object, from: input, function: function, depth: depth)
-        lua_settop(call.L, 0)
+        call.lua.setTop(0)
         LuaProxy.push(output, onto: call.L)
         return 1
     }

@@ -10,16 +10,17 @@ import Desync
 enum StreamConstructor {
     /// Pushes the `desync.stream` table.
     static func pushTable(onto L: OpaquePointer) {
-        if !(lua_checkstack(L, 6) != 0) { desyncFatal("desync: no Lua stack for desync.stream") }
-        lua_createtable(L, 0, 1)
-        lua_pushstring(L, "from")
+        let lua = LuaStack(L)
+        if !lua.reserve(6) { desyncFatal("desync: no Lua stack for desync.stream") }
+        lua.newTable(array: 0, fields: 1)
+        lua.push("from")
         LuaFunctions.push(fromFunction, onto: L)
-        lua_rawset(L, -3)
-        lua_createtable(L, 0, 1)
-        lua_pushstring(L, "__call")
+        lua.rawSet(-3)
+        lua.newTable(array: 0, fields: 1)
+        lua.push("__call")
         LuaFunctions.push(callFunction, onto: L)
-        lua_rawset(L, -3)
-        lua_setmetatable(L, -2)
+        lua.rawSet(-3)
+        lua.setMetatable(-2)
     }
 
     private static let callFunction: desync_swift_function = { L in
@@ -33,12 +34,12 @@ enum StreamConstructor {
     /// `desync.stream([capacity])`: unbounded without a capacity.
     static func make(_ call: LuaCall) throws -> Int32 {
         var capacity: Int?
-        if lua_type(call.L, 2) > LUA_TNIL {
+        if call.lua.type(at: 2) > LUA_TNIL {
             let value = try call.integer(2)
             guard value >= 1 else { throw call.argumentError(2, "capacity must be 1 or more") }
             capacity = value
         }
-        lua_settop(call.L, 0)
+        call.lua.setTop(0)
         LuaProxy.push(LuaStream(capacity: capacity), onto: call.L)
         return 1
     }
@@ -56,27 +57,28 @@ enum StreamConstructor {
     /// `capacity` (default 64) ahead of them. The stream is closed once `fn` returns nil.
     static func from(_ call: LuaCall) throws -> Int32 {
         let L = call.L
-        switch lua_type(L, 1) {
+        let lua = LuaStack(L)
+        switch lua.type(at: 1) {
         case LUA_TTABLE:
             let stream = LuaStream(capacity: nil)
             var index: lua_Integer = 1
-            while lua_rawgeti(L, 1, index) != LUA_TNIL {
+            while lua.rawGet(1, index: index) != LUA_TNIL {
                 try put(call, into: stream, naming: "item", number: Int(index))
                 index += 1
             }
             stream.close()
-            lua_settop(L, 0)
+            lua.setTop(0)
             LuaProxy.push(stream, onto: L)
             return 1
         case LUA_TFUNCTION:
             var capacity = defaultGeneratorCapacity
-            if lua_type(L, 2) > LUA_TNIL {
+            if lua.type(at: 2) > LUA_TNIL {
                 capacity = try call.integer(2)
                 guard capacity >= 1 else { throw call.argumentError(2, "capacity must be 1 or more") }
             }
             let context = try call.context
             let stream = LuaStream(capacity: capacity, generator: StreamGenerator(owner: context))
-            lua_settop(L, 1)
+            lua.setTop(1)
             context.generators.add(stream, functionOnTopOf: L)
             try context.generators.pullOne(into: stream, in: L)
             LuaProxy.push(stream, onto: L)
@@ -89,8 +91,8 @@ enum StreamConstructor {
     /// Captures the value on top of the stack, pops it and sends it (an unbounded stream never
     /// waits).
     private static func put(_ call: LuaCall, into stream: LuaStream, naming: String, number: Int) throws {
-        let item = try call.capture(from: lua_gettop(call.L), count: 1, naming: naming, firstNumber: number)
-        desync_pop(call.L, 1)
+        let item = try call.capture(from: call.lua.top, count: 1, naming: naming, firstNumber: number)
+        call.lua.pop(1)
         _ = try? stream.channel.trySend(item)
     }
 }

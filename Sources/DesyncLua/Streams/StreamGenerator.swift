@@ -89,7 +89,7 @@ final class OwnedGenerators {
 
     /// Takes the function on top of `L` (popped) as the generator of `stream`.
     func add(_ stream: LuaStream, functionOnTopOf L: OpaquePointer) {
-        entries.append(Entry(stream: stream, functionRef: luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)))
+        entries.append(Entry(stream: stream, functionRef: LuaStack(L).reference(in: DESYNC_LUA_REGISTRYINDEX)))
     }
 
     /// Pulls one value into `stream` (it must be one of this state's), for a receive of the
@@ -149,19 +149,20 @@ final class OwnedGenerators {
     private func pull(
         entry index: Int, into stream: LuaStream, upTo limit: Int, traceback: Bool, in L: OpaquePointer
     ) -> PullFailure? {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        guard lua_checkstack(L, 4) != 0 else { return PullFailure(text: "no Lua stack space to call a stream generator") }
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        guard lua.reserve(4) else { return PullFailure(text: "no Lua stack space to call a stream generator") }
         while stream.count < limit, !stream.isClosed {
-            if traceback { desync_pushtraceback(L) }
-            lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(entries[index].functionRef))
-            let status = desync_pcall(L, 0, 1, traceback ? top + 1 : 0)
+            if traceback { lua.pushTracebackHandler() }
+            lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(entries[index].functionRef))
+            let status = lua.protectedCall(arguments: 0, results: 1, handler: traceback ? top + 1 : 0)
             var failure: PullFailure?
             if status != LUA_OK {
                 failure = PullFailure(text: describeError(at: -1, in: L),
                                       value: try? LuaCargo.capture(from: L, first: -1, count: 1).get())
-            } else if lua_type(L, -1) == LUA_TNIL {
-                lua_settop(L, top)
+            } else if lua.type(at: -1) == LUA_TNIL {
+                lua.setTop(top)
                 end(entry: index, stream: stream, in: L)
                 return nil
             } else {
@@ -170,7 +171,7 @@ final class OwnedGenerators {
                 case .failure(let problem): failure = PullFailure(text: problem.message)
                 }
             }
-            lua_settop(L, top)
+            lua.setTop(top)
             if let failure {
                 end(entry: index, stream: stream, in: L)
                 return failure
@@ -185,7 +186,7 @@ final class OwnedGenerators {
     }
 
     private func forget(entry index: Int, in L: OpaquePointer) {
-        luaL_unref(L, DESYNC_LUA_REGISTRYINDEX, entries[index].functionRef)
+        LuaStack(L).release(entries[index].functionRef, in: DESYNC_LUA_REGISTRYINDEX)
         entries.remove(at: index)
     }
 }

@@ -13,7 +13,7 @@ enum StreamMethods {
 
     static let tostring: desync_swift_function = { L in
         LuaCall.run(L, "tostring") { call in
-            lua_pushstring(L, try call.shared(1, as: LuaStream.self).description)
+            call.lua.push(cString: try call.shared(1, as: LuaStream.self).description)
             return 1
         }
     }
@@ -22,7 +22,7 @@ enum StreamMethods {
     static func send(_ call: LuaCall) throws -> Int32 {
         let stream = try call.shared(1, as: LuaStream.self)
         guard call.count >= 2 else { throw call.argumentError(2, "value expected, got no value") }
-        guard lua_type(call.L, 2) != LUA_TNIL else { throw call.argumentError(2, "nil cannot be sent") }
+        guard call.lua.type(at: 2) != LUA_TNIL else { throw call.argumentError(2, "nil cannot be sent") }
         guard call.count == 2 else {
             throw call.argumentError(3, "no value expected: a stream item is one value (send a table)")
         }
@@ -98,13 +98,13 @@ enum StreamMethods {
         case .item(let item):
             return try call.returnValues(item)
         case .closed:
-            lua_settop(call.L, 0)
-            lua_pushnil(call.L)
+            call.lua.setTop(0)
+            call.lua.pushNil()
             return 1
         case .timeout:
-            lua_settop(call.L, 0)
-            lua_pushnil(call.L)
-            lua_pushstring(call.L, "timeout")
+            call.lua.setTop(0)
+            call.lua.pushNil()
+            call.lua.push("timeout")
             return 2
         }
     }
@@ -115,16 +115,16 @@ enum StreamMethods {
     }
 
     static func closed(_ call: LuaCall) throws -> Int32 {
-        lua_pushboolean(call.L, try call.shared(1, as: LuaStream.self).isClosed ? 1 : 0)
+        call.lua.push(try call.shared(1, as: LuaStream.self).isClosed)
         return 1
     }
 
     /// `for v in s:iter() do ... end`: receives until the stream is closed and drained.
     static func iter(_ call: LuaCall) throws -> Int32 {
         _ = try call.shared(1, as: LuaStream.self)
-        lua_settop(call.L, 1)
+        call.lua.setTop(1)
         LuaFunctions.push(next, onto: call.L)
-        desync_insert(call.L, 1)
+        call.lua.insert(at: 1)
         return 2
     }
 

@@ -12,7 +12,7 @@ enum TraceFunctions {
 
     /// Pushes the `desync.trace` table.
     static func pushTable(onto L: OpaquePointer) {
-        lua_createtable(L, 0, Int32(all.count))
+        LuaStack(L).newTable(array: 0, fields: Int32(all.count))
         LuaFunctions.register(all, into: L)
     }
 
@@ -26,38 +26,39 @@ enum TraceFunctions {
     static func stop(_ call: LuaCall) throws -> Int32 {
         let events = try call.context.runtime.trace.stop()
         let L = call.L
-        guard lua_checkstack(L, 6) != 0 else { throw LuaError(message: "no Lua stack space") }
-        lua_createtable(L, Int32(min(events.count, Int(Int32.max))), 0)
+        let lua = LuaStack(L)
+        guard lua.reserve(6) else { throw LuaError(message: "no Lua stack space") }
+        lua.newTable(array: Int32(min(events.count, Int(Int32.max))), fields: 0)
         for (index, event) in events.enumerated() {
-            lua_createtable(L, 0, 9)
+            lua.newTable(array: 0, fields: 9)
             func set(_ name: String, _ push: () -> Void) {
-                lua_pushstring(L, name)
+                lua.push(cString: name)
                 push()
-                lua_rawset(L, -3)
+                lua.rawSet(-3)
             }
-            set("object") { lua_pushstring(L, event.object) }
-            set("kind") { lua_pushstring(L, event.kind.name) }
-            set("queued") { lua_pushnumber(L, Double(event.queued) / 1e9) }
-            set("started") { lua_pushnumber(L, Double(event.started) / 1e9) }
-            set("finished") { lua_pushnumber(L, Double(event.finished) / 1e9) }
-            set("thread") { lua_pushinteger(L, lua_Integer(event.thread)) }
-            set("pool") { lua_pushboolean(L, event.onPoolThread ? 1 : 0) }
+            set("object") { lua.push(cString: event.object) }
+            set("kind") { lua.push(cString: event.kind.name) }
+            set("queued") { lua.push(number: Double(event.queued) / 1e9) }
+            set("started") { lua.push(number: Double(event.started) / 1e9) }
+            set("finished") { lua.push(number: Double(event.finished) / 1e9) }
+            set("thread") { lua.push(integer: lua_Integer(event.thread)) }
+            set("pool") { lua.push(event.onPoolThread) }
             // A slice of a job that suspended: `queued` is when its wait began.
-            set("resumes") { lua_pushboolean(L, event.resumes ? 1 : 0) }
+            set("resumes") { lua.push(event.resumes) }
             // Running when the trace stopped: `finished` is when it stopped.
-            set("running") { lua_pushboolean(L, event.stillRunning ? 1 : 0) }
+            set("running") { lua.push(event.stillRunning) }
             // A simulated run's pick: the ready queues (names, in the order they became ready)
             // this job's object was picked among.
             if !event.readyQueues.isEmpty {
                 set("ready") {
-                    lua_createtable(L, Int32(min(event.readyQueues.count, 1 << 20)), 0)
+                    lua.newTable(array: Int32(min(event.readyQueues.count, 1 << 20)), fields: 0)
                     for (position, name) in event.readyQueues.enumerated() {
-                        lua_pushstring(L, name)
-                        lua_rawseti(L, -2, lua_Integer(position + 1))
+                        lua.push(cString: name)
+                        lua.rawSet(-2, index: lua_Integer(position + 1))
                     }
                 }
             }
-            lua_rawseti(L, -2, lua_Integer(index + 1))
+            lua.rawSet(-2, index: lua_Integer(index + 1))
         }
         return 1
     }
@@ -66,22 +67,22 @@ enum TraceFunctions {
     static func save(_ call: LuaCall) throws -> Int32 {
         guard let path = call.string(1) else { throw call.typeError(1, expected: "string") }
         if let problem = try call.context.runtime.trace.save(to: path) {
-            lua_pushnil(call.L)
-            lua_pushstring(call.L, problem)
+            call.lua.pushNil()
+            call.lua.push(cString: problem)
             return 2
         }
-        lua_pushboolean(call.L, 1)
+        call.lua.push(true)
         return 1
     }
 
     static func timeline(_ call: LuaCall) throws -> Int32 {
         var width = 60
-        if lua_type(call.L, 1) > LUA_TNIL {
+        if call.lua.type(at: 1) > LUA_TNIL {
             width = try call.integer(1)
             guard (10...1000).contains(width) else { throw call.argumentError(1, "width must be between 10 and 1000") }
         }
         let events = try call.context.runtime.trace.recorded
-        lua_pushstring(call.L, TraceTimeline.render(events, width: width))
+        call.lua.push(cString: TraceTimeline.render(events, width: width))
         return 1
     }
 }
