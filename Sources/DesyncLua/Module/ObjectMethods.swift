@@ -50,7 +50,7 @@ enum ObjectMethods {
         }
         if call.suspendableJob != nil {
             // Behind other jobs, a job suspends until its `sync` job is done.
-            return try returnFuture(object.future(cargo, kind: .sync).future, of: object, call)
+            return try returnFuture(object.queuedSync(cargo), of: object, call)
         }
         let start = try LuaCall.blockingWait(from: call.L, on: object) { object.sync(cargo) }
         return try returnStart(start, of: object, call)

@@ -74,6 +74,12 @@ final class LuaObject: LuaSharedObject {
         _ = state.start(call, for: self, kind: .async, end: .report)
     }
 
+    /// A `sync` queued behind other jobs, for a caller that waits for its outcome itself: no
+    /// `LuaFuture` around it, whose end would report a failure that the caller raises anyway.
+    func queuedSync(_ call: LuaCargo) -> DesyncFuture<LuaCargo> {
+        submitFuture(call, kind: .sync).future
+    }
+
     func future(_ call: LuaCargo, kind: JobKind = .future) -> LuaFuture {
         let (future, control) = submitFuture(call, kind: kind)
         return LuaFuture(future, object: self, control: control)
