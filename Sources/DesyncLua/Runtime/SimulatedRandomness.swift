@@ -9,31 +9,21 @@ enum SimulatedRandomness {
     /// Seeds `L`'s `math.random` if the runtime's scheduler simulates; does nothing otherwise, or
     /// when `math.randomseed` is not the standard one (a script replaced it: it is then not called).
     static func seed(_ L: OpaquePointer, runtime: RuntimeCore) {
+        let lua = LuaStack(L)
         guard let schedule = runtime.scheduler.simulatedSchedule,
               let context = LuaStateContext.of(L),
-              lua_checkstack(L, 4) != 0
+              lua.reserve(4)
         else { return }
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
+        let top = lua.top
+        defer { lua.setTop(top) }
         // package.loaded.math.randomseed, read raw (no metamethods run).
-        lua_pushstring(L, "_LOADED")
-        guard lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE,
-              rawField(L, "math") == LUA_TTABLE,
-              rawField(L, "randomseed") == LUA_TFUNCTION,
-              lua_iscfunction(L, -1) != 0
+        guard lua.pushLoaded("math") == LUA_TTABLE,
+              lua.rawGet(-1, field: "randomseed") == LUA_TFUNCTION,
+              lua.isCFunction(at: -1)
         else { return }
-        let mixed = mix(schedule.seed, UInt64(context.id))
-        lua_pushinteger(L, lua_Integer(bitPattern: mixed))
-        lua_pushinteger(L, lua_Integer(context.id))
-        _ = desync_pcall(L, 2, 0, 0)
-    }
-
-    /// Replaces the table on top with its field `name`, read raw; returns the field's type.
-    private static func rawField(_ L: OpaquePointer, _ name: String) -> Int32 {
-        lua_pushstring(L, name)
-        let type = lua_rawget(L, -2)
-        desync_remove(L, -2)
-        return type
+        lua.push(integer: lua_Integer(bitPattern: mix(schedule.seed, UInt64(context.id))))
+        lua.push(integer: lua_Integer(context.id))
+        _ = lua.protectedCall(arguments: 2, results: 0)
     }
 
     /// SplitMix64's finaliser over the pair: nearby seeds and numbers give unrelated values.
