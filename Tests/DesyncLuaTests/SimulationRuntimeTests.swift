@@ -233,4 +233,25 @@ struct SimulationRuntimeTests {
         #expect(first == run(script, seed: 21))
         #expect(first != run(script, seed: 22))
     }
+
+    @Test("Ctrl-C stops a simulated wait that virtual time would take long to end")
+    func interruptStopsSimulatedWait() {
+        let runtime = LuaRuntime(scheduler: Scheduler(maxThreads: 0))
+        #expect(throws: Never.self) { try runtime.simulate(SimulatedSchedule(seed: 1)) }
+        let interrupter = runtime.interrupter
+        let thread = Thread {
+            usleep(300_000)
+            interrupter.interrupt()
+        }
+        thread.start()
+        let start = ContinuousClock.now
+        // A heartbeat job keeps the schedule busy: a billion virtual seconds are a billion steps.
+        let error = runtime.execute("""
+            local o = desync.new({})
+            o:async(function() while true do desync.sleep(1) end end)
+            desync.sleep(1e9)
+            """)
+        #expect(error?.contains("interrupted!") == true, "\(error ?? "no error")")
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
 }

@@ -17,7 +17,7 @@ extension Scheduler {
         guard let simulation else { desyncFatal("desync: a simulated wait on a scheduler that does not simulate") }
         let me = SimulatedWaiter(target: target, deadline: deadline)
         if !simulation.enter(me) {
-            switch me.sleepUntilDoneOrRunner(clock: clock) {
+            switch me.sleepUntilDoneOrRunner() {
             case .outcome(let outcome): return outcome
             case .runner: break
             }

@@ -22,7 +22,7 @@ final class SimulatedWaiter: Sendable {
     }
 
     /// Sleeps until the runner decides (`decide`).
-    func sleepUntilDoneOrRunner(clock: SchedulerClock) -> Verdict {
+    func sleepUntilDoneOrRunner() -> Verdict {
         while true {
             if let decided = verdict.withLockedValue({ $0 }) { return decided }
             parker.park()

@@ -124,15 +124,21 @@ public final class LuaRuntime {
     @discardableResult
     public func runSimulatedSchedule(steps: Int = 10_000) -> Bool {
         guard scheduler.isSimulated else { return true }
-        let core = self.core
         var looks = 0
         let stop = { [self] in
             looks += 1
-            deliverPendingErrors()
-            _ = core.refillHostGeneratorsIfWanted()
-            return looks > steps || core.interruptRequested.load(ordering: .relaxed)
+            return betweenHostWaitSlices() || looks > steps
         }
         return scheduler.simulatedWait(for: NeverReached(), until: nil, stop: stop) != .stopped
+    }
+
+    /// What the host does between the slices of its own long waits: `on_error` handlers get the
+    /// errors that arrived, its `stream.from` generators are topped up; true once Ctrl-C asked
+    /// to stop.
+    private func betweenHostWaitSlices() -> Bool {
+        deliverPendingErrors()
+        _ = core.refillHostGeneratorsIfWanted()
+        return core.interruptRequested.load(ordering: .relaxed)
     }
 
     /// Blocks until every object's queued work has run. With a pool of 0 threads, runs the work
@@ -146,11 +152,7 @@ public final class LuaRuntime {
         waitFoundStuckWork = false
         let core = self.core
         // Between slices: `on_error` handlers get the errors that arrived, and Ctrl-C stops it.
-        let stop = { [self] in
-            deliverPendingErrors()
-            _ = core.refillHostGeneratorsIfWanted()
-            return core.interruptRequested.load(ordering: .relaxed)
-        }
+        let stop = { [self] in betweenHostWaitSlices() }
         while !core.isIdle || hostGeneratorsWanted {
             if stop() { break }
             // Each object in turn: a wait on one that is drained already returns at once, and the
