@@ -152,6 +152,26 @@ struct SchedulingTests {
         #expect(scheduler.stats.jobsRun == 101)
     }
 
+    @Test("stats read right after a result came back count that job and every one before it",
+          arguments: [1, 2, 4])
+    func statsCountJobsBeforeTheirResult(threads: Int) throws {
+        // The pool thread used to add a turn's counts when the turn ended, after the result was
+        // handed back: CI read 0 here once.
+        let scheduler = Scheduler(maxThreads: threads)
+        defer { scheduler.shutdown(timeout: .seconds(10)) }
+        let object = Desync(0, scheduler: scheduler)
+        var expected = 0
+        for _ in 0..<300 {
+            for _ in 0..<20 { object.async { $0 += 1 } }
+            let future = object.future { $0 }
+            _ = try future.wait()
+            expected += 21
+            let seen = scheduler.stats.jobsRun
+            #expect(seen >= expected)
+            if seen < expected { break }
+        }
+    }
+
     @Test("the shared scheduler defaults to two threads per CPU and accepts DESYNC_THREADS")
     func defaults() {
         #expect(Scheduler.defaultMaxThreads >= 2)

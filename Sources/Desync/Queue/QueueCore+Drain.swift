@@ -27,7 +27,9 @@ extension QueueCore {
         limit: Int, until stop: (any Waitable)?, deadline: ContinuousClock.Instant? = nil,
         stop stopCheck: (() -> Bool)? = nil, onPoolThread: Bool, batch: inout JobList
     ) {
+        // Jobs run this turn and not yet added to the scheduler's totals; `turnLength` counts all of them.
         var counts = JobCounts()
+        var turnLength = 0
         var mostTaken = 0
         let outerQueue = CurrentQueue.enter(self)
         defer {
@@ -43,9 +45,9 @@ extension QueueCore {
             if let stopCheck, stopCheck() { return true }
             return false
         }
-        while counts.total < limit, !mustStop() {
+        while turnLength < limit, !mustStop() {
             transition { state in
-                state.take(upTo: limit - counts.total, into: &batch)
+                state.take(upTo: limit - turnLength, into: &batch)
                 inHand.store(batch.count, ordering: .relaxed)
             }
             mostTaken = max(mostTaken, batch.count)
@@ -72,10 +74,17 @@ extension QueueCore {
                 let traced = tracer.jobStarting(
                     object: label, kind: kind, queued: batch[ran].queuedAt,
                     onPoolThread: onPoolThread, resumes: resumes)
-                batch[ran].run(on: valuePointer, queue: self)
-                tracer.jobFinished(traced)
                 // A slice of a job that suspended before is not a new job.
                 if resumes { counts.addSlice() } else { counts.add(kind) }
+                turnLength += 1
+                if kind != .async {
+                    // Counted before it hands back its result, so whoever gets the result and
+                    // reads `stats` sees this job and every one before it.
+                    scheduler.count(counts, onPoolThread: onPoolThread)
+                    counts = JobCounts()
+                }
+                batch[ran].run(on: valuePointer, queue: self)
+                tracer.jobFinished(traced)
                 ran += 1
                 if let continuation = takeContinuation() {
                     // The job suspended: its rest goes first, and waits for its gate at the top
@@ -85,7 +94,7 @@ extension QueueCore {
                     ran = 0
                     inHand.store(batch.count, ordering: .relaxed)
                 }
-                if counts.total >= limit || mustStop() { break }
+                if turnLength >= limit || mustStop() { break }
             }
             batch.removeFirst(ran)
             if !batch.isEmpty {
