@@ -179,6 +179,14 @@ static inline int desync_traceback_handler(lua_State *L) {
 }
 static inline void desync_pushtraceback(lua_State *L) { lua_pushcfunction(L, desync_traceback_handler); }
 
+/// Called under `lua_pcall` with an error value that is not a string: returns what its
+/// `__tostring` gives when that is a string, else nothing, as `lua`'s message handler does.
+static inline int desync_error_tostring(lua_State *L) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    return 0;
+}
+static inline void desync_pusherrortostring(lua_State *L) { lua_pushcfunction(L, desync_error_tostring); }
+
 /// The allocator of a state without a `desync_memory` (tests' bare states): it never fails, it
 /// aborts when memory runs out, as Swift does.
 static inline void *desync_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {

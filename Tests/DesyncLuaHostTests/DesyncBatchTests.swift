@@ -76,6 +76,26 @@ import Testing
         #expect(result.stderr.contains("lost"))
     }
 
+    @Test("an async job's error object with __tostring is reported as its __tostring text, as lua5.4 shows it")
+    func unobservedErrorObjectUsesToString() throws {
+        let result = try HostProcess.run(["-e", """
+            local E = { __tostring = function(e) return 'E: ' .. e.msg end }
+            local o = desync.new({}, { name = 'failing' })
+            o:async(function() error(setmetatable({ msg = 'boom' }, E)) end)
+            o:async(function() error(setmetatable({}, { __tostring = function() error('bad') end })) end)
+            o:async(function() error(setmetatable({}, { __tostring = function() return 42 end })) end)
+            o:async(function() error({}) end)
+            """])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "desync: error in async job on failing: E: boom",
+            "desync: error in async job on failing: (error object is a table value)",
+            "desync: error in async job on failing: (error object is a table value)",
+            "desync: error in async job on failing: (error object is a table value)",
+        ])
+    }
+
     @Test func failureObservedByAFutureExitsWithZero() throws {
         let result = try HostProcess.run(["-e", """
             local f = desync.new({}, { name = 'failing' }):future(function() error('kept') end)

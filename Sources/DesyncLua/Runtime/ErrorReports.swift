@@ -171,16 +171,25 @@ final class ErrorReports: Sendable {
     }
 }
 
-/// Text for an error value without running metamethods: strings and numbers as they are, other
-/// values as Lua's stand-alone interpreter shows them.
+/// Text for an error value, as Lua's stand-alone interpreter shows it: strings and numbers as
+/// they are; a value whose `__tostring` gives a string, that string (the metamethod runs under
+/// `desync_pcall`: an error or a yield in it only means it is not used); anything else
+/// "(error object is a T value)". Call it where Lua code may run in `L`.
 func describeError(at index: Int32, in L: OpaquePointer) -> String {
     let lua = LuaStack(L)
-    switch lua.type(at: index) {
-    case LUA_TSTRING, LUA_TNUMBER:
-        return lua.string(at: index)!
-    case let type:
-        return "(error object is a \(lua.typeName(of: type)) value)"
+    let type = lua.type(at: index)
+    if type == LUA_TSTRING || type == LUA_TNUMBER { return lua.string(at: index)! }
+    if type == LUA_TTABLE || type == LUA_TUSERDATA, lua.reserve(2) {
+        let value = lua.absoluteIndex(index)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        desync_pusherrortostring(L)
+        lua.pushValue(at: value)
+        if lua.protectedCall(arguments: 1, results: 1) == LUA_OK, lua.type(at: -1) == LUA_TSTRING {
+            return lua.string(at: -1)!
+        }
     }
+    return "(error object is a \(lua.typeName(of: type)) value)"
 }
 
 /// Whole lines to stderr, never interleaved with another thread's line.
