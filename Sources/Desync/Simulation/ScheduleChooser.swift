@@ -71,15 +71,22 @@ struct ScheduleChooser {
 
 /// Sebastiano Vigna's SplitMix64: small, fast, and good enough to pick among a handful of queues;
 /// its output for a seed never changes (the standard library's generator is not seedable).
-struct SplitMix64 {
+package struct SplitMix64 {
+    package static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
     private var state: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+    package mutating func next() -> UInt64 {
+        state &+= Self.increment
+        return Self.finalise(state)
+    }
+
+    /// The generator's output function: nearby inputs give unrelated outputs, so it also mixes
+    /// two numbers into one seed (`finalise(a &+ b &* increment)`).
+    package static func finalise(_ state: UInt64) -> UInt64 {
         var mixed = state
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
         mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB

@@ -13,6 +13,14 @@ package final class Simulation: Sendable {
     /// rest of its life.
     static let simulatingSchedulers = Atomic<Int>(0)
 
+    /// The simulating scheduler that runs `driver`'s work, if any: one atomic load when no
+    /// scheduler of the process simulates (every wait asks).
+    @inline(__always)
+    static func scheduler(of driver: (any WaitDriver)?) -> Scheduler? {
+        guard simulatingSchedulers.load(ordering: .acquiring) > 0 else { return nil }
+        return driver?.simulatingScheduler
+    }
+
     /// Virtual time that passes after each pick (jobs themselves take none): small, but enough
     /// that a trace of a simulated run draws each job at a time of its own.
     static let jobDuration: Int64 = 1_000

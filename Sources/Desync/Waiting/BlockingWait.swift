@@ -49,8 +49,7 @@ package enum BlockingWait {
     ) -> WaitOutcome {
         if target.isDone { return .done }
         var simulated: Scheduler?
-        if Simulation.simulatingSchedulers.load(ordering: .acquiring) > 0,
-           let scheduler = (driver ?? target.driver)?.simulatingScheduler ?? fallback?.simulatingScheduler {
+        if let scheduler = Simulation.scheduler(of: driver ?? target.driver) ?? Simulation.scheduler(of: fallback) {
             // From inside a job, a simulated wait is a 0-thread wait on virtual time (below);
             // elsewhere it runs the schedule.
             guard CurrentQueue.running != nil else {
@@ -85,9 +84,7 @@ package enum BlockingWait {
     /// `timeout` from now, on the clock of the scheduler that runs `target`'s work (virtual
     /// when it simulates).
     package static func deadline(after timeout: Duration, for target: any Waitable) -> ContinuousClock.Instant {
-        let now = Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0
-            ? target.driver?.simulatingScheduler?.now ?? .now : .now
-        return now + timeout
+        (Simulation.scheduler(of: target.driver)?.now ?? .now) + timeout
     }
 
     /// What a wait that would wait for itself does.

@@ -26,12 +26,10 @@ enum SimulatedRandomness {
         _ = lua.protectedCall(arguments: 2, results: 0)
     }
 
-    /// SplitMix64's finaliser over the pair: nearby seeds and numbers give unrelated values.
+    /// The seed and the state's number mixed by SplitMix64's output function: nearby seeds and
+    /// numbers give unrelated values.
     private static func mix(_ seed: UInt64, _ number: UInt64) -> UInt64 {
-        var value = seed &+ number &* 0x9E37_79B9_7F4A_7C15
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
+        SplitMix64.finalise(seed &+ number &* SplitMix64.increment)
     }
 }
 
