@@ -2,15 +2,8 @@
 import Testing
 
 @Suite struct CommandLineOptionsTests {
-    private func options(_ arguments: String...) -> CommandLineOptions? {
-        if case .run(let options) = CommandLineOptions.parse(["desync-lua"] + arguments) { return options }
-        return nil
-    }
-
-    private func usageError(_ arguments: String...) -> String? {
-        if case .usageError(let message) = CommandLineOptions.parse(["desync-lua"] + arguments) { return message }
-        return nil
-    }
+    private func options(_ arguments: String...) -> CommandLineOptions? { ParsedOptions.run(arguments) }
+    private func usageError(_ arguments: String...) -> String? { ParsedOptions.usageError(arguments) }
 
     @Test func actionsKeepTheirOrder() throws {
         let parsed = try #require(options("-e", "a=1", "-lstring", "-W", "-l", "g=mod", "-eb=2"))

@@ -4,15 +4,8 @@ import Testing
 
 /// `--simulate`, `--explore`, `--pct`, `--pct-steps`, `--explore-timeout` as parsed (issue 15).
 @Suite struct SimulationOptionsTests {
-    private func options(_ arguments: String...) -> CommandLineOptions? {
-        if case .run(let options) = CommandLineOptions.parse(["desync-lua"] + arguments) { return options }
-        return nil
-    }
-
-    private func usageError(_ arguments: String...) -> String? {
-        if case .usageError(let message) = CommandLineOptions.parse(["desync-lua"] + arguments) { return message }
-        return nil
-    }
+    private func options(_ arguments: String...) -> CommandLineOptions? { ParsedOptions.run(arguments) }
+    private func usageError(_ arguments: String...) -> String? { ParsedOptions.usageError(arguments) }
 
     @Test func simulateTakesASeedFromZeroToUInt64Max() throws {
         #expect(options("--simulate", "0", "s.lua")?.simulation.schedule == SimulatedSchedule(seed: 0))
