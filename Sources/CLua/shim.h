@@ -9,6 +9,16 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include "memory.h"
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+/// Gives the free pages of every malloc heap back to the system, where the C library can.
+static inline void desync_return_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
 
 static const int DESYNC_LUA_REGISTRYINDEX = LUA_REGISTRYINDEX;
 static const int DESYNC_LUA_MULTRET = LUA_MULTRET;
@@ -208,6 +218,51 @@ static inline lua_State *desync_newstate(void) {
     lua_setallocf(L, desync_lua_alloc, NULL);
     luaL_openlibs(L);
     return L;
+}
+
+/// `desync_newstate_with_memory` with only the base and string libraries open: an object's
+/// state, which opens the others on first use (lazylibs.h).
+static inline lua_State *desync_newstate_minimal_with_memory(desync_memory *_Nonnull m) {
+    lua_State *L = luaL_newstate();
+    if (L == NULL) return NULL;
+    *(void **)lua_getextraspace(L) = NULL;
+    __atomic_store_n(&m->used, (size_t)lua_gc(L, LUA_GCCOUNT) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB), __ATOMIC_RELAXED);
+    lua_setallocf(L, desync_lua_alloc_accounted, m);
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    lua_pop(L, 2);
+    return L;
+}
+
+/// Where `desync_print` finds the function that writes its line: the registry, not an upvalue, so
+/// that `print` is a C function without upvalues, which crosses between states as it is.
+#define DESYNC_PRINT_WRITER_KEY "desync.print.writer"
+
+/// desync's `print`: each argument through `luaL_tolstring` (as the base library's `print`),
+/// tab-separated, handed as one string to the state's writer (registry), which writes it as one
+/// whole line; where there is none, to stdout as the base library's `print` writes.
+static inline int desync_print(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_Buffer line;
+    luaL_buffinit(L, &line);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&line, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&line);
+    }
+    luaL_pushresult(&line);
+    lua_pushstring(L, DESYNC_PRINT_WRITER_KEY);
+    if (lua_rawget(L, LUA_REGISTRYINDEX) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        size_t length;
+        const char *text = lua_tolstring(L, -1, &length);
+        lua_writestring(text, length);
+        lua_writeline();
+        return 0;
+    }
+    lua_insert(L, -2);
+    lua_call(L, 1, 0);
+    return 0;
 }
 
 /// `desync_newstate` whose memory is counted in `m` (which must outlive the state), and may run

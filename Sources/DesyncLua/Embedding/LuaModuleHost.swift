@@ -34,6 +34,7 @@ public enum LuaModuleHost {
         // A coroutine made before the first require has no context: it gets its main thread's.
         if L != main { lua.extraSpace.pointee = LuaStack(main).extraSpace.pointee }
         DesyncModule.install(in: L)
+        LinePrinting.install(in: L)
         lua.push(cString: LUA_LOADED_TABLE)
         lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
         lua.push("desync")
@@ -76,9 +77,12 @@ public enum LuaModuleHost {
         guard let pointer = slot.pointee else { return 0 }
         slot.pointee = nil
         let runtime = Unmanaged<LuaRuntime>.fromOpaque(pointer).takeRetainedValue()
-        runtime.waitUntilIdle()
+        // As desync-lua ends a batch run: work that finalizers queue while the state closes runs
+        // too, unless the first wait was interrupted or found work that can never run (it has
+        // said so; a second wait would say it again).
+        let finished = runtime.waitUntilIdle()
         runtime.closeHostState()
-        runtime.waitUntilIdle()
+        if finished { runtime.waitUntilIdle() }
         return 0
     }
 }

@@ -52,8 +52,14 @@ enum LuaSwiftFunction {
 
     /// Pushes the closure registered for `f` in this state and returns true, if there is one
     /// and it still calls `f` (`debug.setupvalue` could have changed it); else pushes nothing.
-    /// Raw access only; needs 3 free stack slots.
+    /// An object's state whose `desync` module is not open yet opens it first when `f` is not
+    /// found (`LazyLibraries`). Raw access and a protected call only; needs 4 free stack slots.
     static func pushModuleFunction(_ f: desync_swift_function, onto L: OpaquePointer) -> Bool {
+        pushRegisteredModuleFunction(f, onto: L)
+            || (LazyLibraries.openModule(in: L) && pushRegisteredModuleFunction(f, onto: L))
+    }
+
+    private static func pushRegisteredModuleFunction(_ f: desync_swift_function, onto L: OpaquePointer) -> Bool {
         let lua = LuaStack(L)
         let top = lua.top
         guard LuaRegistryTable.pushIfPresent(.moduleFunctions, onto: L) else { return false }

@@ -540,12 +540,14 @@ package struct LuaStack {
     @inlinable @inline(__always)
     package var extraSpace: UnsafeMutablePointer<UnsafeMutableRawPointer?> { desync_extraspace(state) }
 
-    /// A new state with the standard libraries, its memory counted in `memory` (which must
-    /// outlive it); nil when Lua cannot make one. The only maker of states, and not inlinable:
-    /// the allocator's memory reserve exists once per object file that takes the allocator's
-    /// address (memory.h), so every state must be made by this one function.
-    package static func newState(memory: UnsafeMutablePointer<desync_memory>) -> LuaStack? {
-        desync_newstate_with_memory(memory).map(LuaStack.init(state:))
+    /// A new state with the standard libraries (with only the base and string libraries when
+    /// `allLibraries` is false: an object's state, see `LazyLibraries`), its memory counted in
+    /// `memory` (which must outlive it); nil when Lua cannot make one. The only maker of states,
+    /// and not inlinable: the allocator's memory reserve exists once per object file that takes
+    /// the allocator's address (memory.h), so every state must be made by this one function.
+    package static func newState(memory: UnsafeMutablePointer<desync_memory>, allLibraries: Bool = true) -> LuaStack? {
+        (allLibraries ? desync_newstate_with_memory(memory) : desync_newstate_minimal_with_memory(memory))
+            .map(LuaStack.init(state:))
     }
 
     /// A state with the standard libraries whose memory is not counted and whose allocator

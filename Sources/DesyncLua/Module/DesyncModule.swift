@@ -6,17 +6,15 @@ import Glibc
 #endif
 
 /// Builds the `desync` module in a state: the module table (global `desync` and
-/// `package.loaded.desync`), the metatables of shared objects, and a line-atomic `print`.
+/// `package.loaded.desync`). The methods of objects, futures and streams are added to their
+/// metatables when a state first gets one of them (`addMethods`), and `print` is
+/// `LinePrinting`'s: both are there in a state whose module is not open yet (`LazyLibraries`).
 enum DesyncModule {
     static func install(in L: OpaquePointer) {
         let lua = LuaStack(L)
         let top = lua.top
         defer { lua.setTop(top) }
         if !lua.reserve(10) { desyncFatal("desync: no Lua stack to install the module") }
-        installMetatable(LuaObject.luaTypeName, methods: ObjectMethods.all, tostring: ObjectMethods.tostring, in: L)
-        installMetatable(LuaFuture.luaTypeName, methods: FutureMethods.all, tostring: FutureMethods.tostring, in: L)
-        installMetatable(LuaStream.luaTypeName, methods: StreamMethods.all, tostring: StreamMethods.tostring, in: L)
-
         lua.newTable(array: 0, fields: 12)
         LuaFunctions.register(ModuleFunctions.all, into: L)
         LuaFunctions.register(WorkflowFunctions.all, into: L)
@@ -45,16 +43,24 @@ enum DesyncModule {
         lua.pushValue(at: -3)
         lua.rawSet(-3)
         lua.pop(2)
-
-        LinePrinting.install(in: L)
     }
 
-    private static func installMetatable(
-        _ name: String, methods: [(String, desync_swift_function)], tostring: desync_swift_function,
-        in L: OpaquePointer
+    /// Adds `__index` (the methods) and `__tostring` to the new metatable on top of the stack,
+    /// when `name` is the type name of desync's objects, futures or streams.
+    static func addMethods(forTypeName name: String, in L: OpaquePointer) {
+        switch name {
+        case LuaObject.luaTypeName: addMethods(ObjectMethods.all, tostring: ObjectMethods.tostring, in: L)
+        case LuaFuture.luaTypeName: addMethods(FutureMethods.all, tostring: FutureMethods.tostring, in: L)
+        case LuaStream.luaTypeName: addMethods(StreamMethods.all, tostring: StreamMethods.tostring, in: L)
+        default: break
+        }
+    }
+
+    private static func addMethods(
+        _ methods: [(String, desync_swift_function)], tostring: desync_swift_function, in L: OpaquePointer
     ) {
         let lua = LuaStack(L)
-        LuaProxy.metatable(forTypeName: name, onto: L)
+        if !lua.reserve(8) { desyncFatal("desync: Lua stack overflow while making a metatable") }
         lua.push("__index")
         lua.newTable(array: 0, fields: Int32(methods.count))
         LuaFunctions.register(methods, into: L)
@@ -62,49 +68,25 @@ enum DesyncModule {
         lua.push("__tostring")
         LuaFunctions.push(tostring, onto: L)
         lua.rawSet(-3)
-        lua.pop(1)
     }
 }
 
 /// `print` that writes each call as one whole line, so lines from parallel jobs never interleave.
-/// The formatting stays in Lua (it calls `tostring`, which may run metamethods and raise); only
-/// the write is Swift.
+/// The formatting is C (`desync_print`: `luaL_tolstring`, which may run metamethods and raise, as
+/// the base library's `print` does); only the write is Swift. `print` itself is a C function
+/// without upvalues, so it crosses into jobs (`obj:async(print, x)`, `s:pipe(print)`).
 enum LinePrinting {
-    private static let source = """
-        local write_line, tostring, select, concat = ...
-        return function(...)
-          local n = select("#", ...)
-          local parts = {}
-          for i = 1, n do parts[i] = tostring((select(i, ...))) end
-          write_line(concat(parts, "\\t"))
-        end
-        """
-
     static func install(in L: OpaquePointer) {
         let lua = LuaStack(L)
         let top = lua.top
         defer { lua.setTop(top) }
-        guard lua.load(source, name: "=desync.print", mode: "t") == LUA_OK else { return }
+        if !lua.reserve(6) { desyncFatal("desync: no Lua stack to install print") }
+        lua.push(DESYNC_PRINT_WRITER_KEY)
         LuaFunctions.push(writeLine, onto: L)
-        lua.pushGlobals()
-        for name in ["tostring", "select"] {
-            lua.push(cString: name)
-            lua.rawGet(-2 - (name == "select" ? 1 : 0))
-        }
-        // Stack: chunk, write_line, _G, tostring, select: drop _G.
-        lua.remove(at: -3)
-        lua.push(cString: LUA_LOADED_TABLE)
-        lua.rawGet(DESYNC_LUA_REGISTRYINDEX)
-        lua.push("table")
-        lua.rawGet(-2)
-        lua.push("concat")
-        lua.rawGet(-2)
-        lua.remove(at: -2)
-        lua.remove(at: -2)
-        guard lua.protectedCall(arguments: 4, results: 1) == LUA_OK, lua.type(at: -1) == LUA_TFUNCTION else { return }
+        lua.rawSet(DESYNC_LUA_REGISTRYINDEX)
         lua.pushGlobals()
         lua.push("print")
-        lua.pushValue(at: -3)
+        lua.pushCFunction(desync_print)
         lua.rawSet(-3)
     }
 

@@ -75,7 +75,8 @@ enum LuaProxy {
     }
 
     /// Pushes the metatable for a type name, creating it on first use with `__gc` (releases the
-    /// reference), `__name`, `__metatable` (hides the table), and the proxy marker. Other code adds `__index` and `__tostring`.
+    /// reference), `__name`, `__metatable` (hides the table), the proxy marker, and desync's methods
+    /// for its own types (`DesyncModule.addMethods`).
     ///
     /// The table lives in the registry under `name`, where `luaL_newmetatable` would put it; if
     /// someone created it that way first, the proxy fields are added to it.
@@ -108,6 +109,7 @@ enum LuaProxy {
         lua_pushlightuserdata(L, marker)
         lua_pushboolean(L, 1)
         lua_rawset(L, -3)
+        DesyncModule.addMethods(forTypeName: name, in: L)
     }
 
     /// The block of the proxy at `index`, or nil when the value is not a proxy.

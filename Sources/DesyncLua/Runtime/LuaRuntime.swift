@@ -45,6 +45,7 @@ public final class LuaRuntime {
         core = RuntimeCore(scheduler: scheduler)
         hostContext = LuaStateContext.attach(to: state, runtime: core, object: nil, isHost: true)
         DesyncModule.install(in: state)
+        LinePrinting.install(in: state)
         refreshPackagePaths()
         core.hostStateAddress.store(UInt(bitPattern: Int(bitPattern: state)), ordering: .relaxed)
     }

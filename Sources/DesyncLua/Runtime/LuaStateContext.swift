@@ -28,6 +28,9 @@ final class LuaStateContext {
     lazy var futureCallbacks = FutureCallbackQueue()
     /// An object state's `io.stdout`, which writes whole lines; nil for the host's.
     var standardOutput: StateStandardOutput?
+    /// The `package.path` and `package.cpath` an object state's `package` library gets when it
+    /// opens (`LazyLibraries`); nil for the host's.
+    var packagePaths: (path: String, cpath: String)?
 
     private init(runtime: RuntimeCore, object: LuaObject?, isHost: Bool) {
         self.runtime = runtime

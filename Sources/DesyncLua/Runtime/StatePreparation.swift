@@ -4,16 +4,17 @@ import CLua
 /// paths, the `desync` module preloaded and global, `print` and `io.stdout` writing whole lines.
 enum StatePreparation {
     /// A new state for an object, its memory counted in `memory` (whose limit applies from its
-    /// first job), or nil if Lua cannot make one.
+    /// first job), or nil if Lua cannot make one. It opens most libraries, and the `desync`
+    /// module, on first use (`LazyLibraries`).
     static func newObjectState(runtime: RuntimeCore, object: LuaObject, memory: LuaMemoryAccount) -> OpaquePointer? {
-        guard let L = LuaStack.newState(memory: memory.record)?.state else { return nil }
+        guard let L = LuaStack.newState(memory: memory.record, allLibraries: false)?.state else { return nil }
         let context = LuaStateContext.attach(to: L, runtime: runtime, object: object, isHost: false)
-        let paths = object.packagePaths ?? runtime.packagePaths
-        setPackageField(L, "path", paths.path)
-        setPackageField(L, "cpath", paths.cpath)
-        DesyncModule.install(in: L)
-        context.standardOutput = StateStandardOutput.install(in: L)
-        SimulatedRandomness.seed(L, runtime: runtime)
+        context.packagePaths = object.packagePaths ?? runtime.packagePaths
+        LinePrinting.install(in: L)
+        guard LazyLibraries.install(in: L) else {
+            close(L)
+            return nil
+        }
         memory.applyLimit()
         return L
     }
@@ -33,14 +34,27 @@ enum StatePreparation {
         LuaStateContext.of(L)?.object = nil
         // Finalizers may write too: the stream closes after them.
         let standardOutput = LuaStateContext.of(L)?.standardOutput
+        let held = desync_memory_of(L).map { Int(desync_memory_used($0)) } ?? 0
         LuaStack(L).close()
         standardOutput?.close()
         if let context { Unmanaged<LuaStateContext>.fromOpaque(context).release() }
+        FreedMemoryReturn.stateClosed(holding: held)
     }
 
-    /// `package.path` and `package.cpath` of `L`, read raw.
+    /// `package.path` and `package.cpath` of `L`, read raw; those it will have when its `package`
+    /// library is not open yet.
     static func packagePaths(of L: OpaquePointer) -> (path: String, cpath: String) {
-        (packageField(L, "path") ?? "", packageField(L, "cpath") ?? "")
+        if let paths = LuaStateContext.of(L)?.packagePaths, LuaStack(L).reserve(3) {
+            guard pushPackageTable(L) else { return paths }
+            LuaStack(L).pop(1)
+        }
+        return (packageField(L, "path") ?? "", packageField(L, "cpath") ?? "")
+    }
+
+    /// Sets `package.path` and `package.cpath` of `L` (raw), where not empty.
+    static func setPackagePaths(_ paths: (path: String, cpath: String), in L: OpaquePointer) {
+        setPackageField(L, "path", paths.path)
+        setPackageField(L, "cpath", paths.cpath)
     }
 
     private static func pushPackageTable(_ L: OpaquePointer) -> Bool {

@@ -86,22 +86,16 @@ struct LuaCargoPush {
         }
         lua_settop(L, top)
 
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        lua_pushstring(L, "require")
-        lua_rawget(L, -2)
-        desync_remove(L, -2)
-        var reason: String
-        if lua_type(L, -1) == LUA_TFUNCTION {
-            LuaBytes.push(module.name, onto: L)
-            if desync_pcall(L, 1, 1, 0) == LUA_OK { return nil }
-            // Only a string or number is read: anything else could run a __tostring that raises.
-            let type = lua_type(L, -1)
-            reason = type == LUA_TSTRING || type == LUA_TNUMBER
-                ? String(cString: desync_tostring(L, -1))
-                : "(error object is a \(String(cString: lua_typename(L, type))) value)"
-        } else {
-            reason = "the target has no function 'require'"
-        }
+        // `desync_require` opens a library the target has not opened yet (`LazyLibraries`), and
+        // calls the target's `require` (raw `_G.require`) for anything else.
+        lua_pushcclosure(L, desync_require, 0)
+        LuaBytes.push(module.name, onto: L)
+        if desync_pcall(L, 1, 1, 0) == LUA_OK { return nil }
+        // Only a string or number is read: anything else could run a __tostring that raises.
+        let type = lua_type(L, -1)
+        let reason = type == LUA_TSTRING || type == LUA_TNUMBER
+            ? String(cString: desync_tostring(L, -1))
+            : "(error object is a \(String(cString: lua_typename(L, type))) value)"
         lua_settop(L, top)
         lua_pushnil(L)
         let name = String(decoding: module.name, as: UTF8.self)
