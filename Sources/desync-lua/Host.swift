@@ -38,7 +38,9 @@ struct Host {
             }
             var trace: TraceFile?
             if let path = options.traceFile {
-                trace = TraceFile.start(path, runtime: runtime)
+                var script: String?
+                if case .file(let name) = options.script { script = name }
+                trace = TraceFile.start(path, runtime: runtime, script: script)
                 guard trace != nil else { return 1 }
             }
             let interrupts = InterruptSignals.install(for: runtime)

@@ -16,7 +16,16 @@ struct TraceFile {
     /// The file is opened for writing as Lua's `io.open(path, "w")` would, not replaced: a
     /// symbolic link, a device or a file's owner and mode stay as they are (an atomic replacement
     /// turned `/dev/full`, run as root, into a regular file that then took every write).
-    static func start(_ path: String, runtime: LuaRuntime) -> TraceFile? {
+    ///
+    /// A `path` that is the script, or any Lua file, is refused before it is touched: `--trace
+    /// x.lua x.lua`, or `--trace x.lua` with the trace's name forgotten, emptied the script.
+    static func start(_ path: String, runtime: LuaRuntime, script: String?) -> TraceFile? {
+        if path.hasSuffix(".lua") || script.map({ isSameFile(path, $0) }) == true {
+            StandardStreams.write(
+                "\(HostInfo.programName): --trace would overwrite the Lua file '\(path)' (name the trace FILE.json)\n",
+                toError: true)
+            return nil
+        }
         guard let file = fopen(path, "w"), fclose(file) == 0 else {
             report("\(path): \(String(cString: strerror(errno)))")
             return nil
@@ -25,6 +34,12 @@ struct TraceFile {
         pendingAtExit.withLockedValue { $0 = (path, runtime.traceSaver) }
         installAtExitHook
         return TraceFile(path: path, runtime: runtime)
+    }
+
+    private static func isSameFile(_ first: String, _ second: String) -> Bool {
+        var a = stat(), b = stat()
+        guard stat(first, &a) == 0, stat(second, &b) == 0 else { return false }
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 
     /// Stops tracing and saves; false, with the message on stderr, when saving failed.

@@ -26,6 +26,24 @@ import Testing
         (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil
     }
 
+    @Test("--trace refuses to write over the script, or any Lua file, and leaves it as it was")
+    func traceOptionKeepsTheScript() throws {
+        let directory = try temporaryDirectory()
+        let script = directory.appendingPathComponent("victim.lua")
+        let source = "print('ran')\n"
+        try source.write(to: script, atomically: true, encoding: .utf8)
+        let alias = directory.appendingPathComponent("alias")
+        try FileManager.default.linkItem(at: script, to: alias)
+        for arguments in [["--trace", script.path, script.path], ["--trace", script.path],
+                          ["--trace", alias.path, script.path]] {
+            let result = try HostProcess.run(arguments, input: "")
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.contains("--trace would overwrite the Lua file"), "\(arguments): \(result.stderr)")
+            #expect(try String(contentsOf: script, encoding: .utf8) == source)
+        }
+    }
+
     @Test func traceOptionKeepsALinkAndWritesThroughIt() throws {
         let directory = try temporaryDirectory()
         let target = directory.appendingPathComponent("target.json")

@@ -56,6 +56,35 @@ struct LifetimeTests {
         #expect(eventually { released.load(ordering: .relaxed) })
     }
 
+    /// A waiting caller that runs a listed queue takes it off the ready list: with 0 pool threads
+    /// nothing else would, and the list kept every such object alive (an adversarial review saw
+    /// 1000 of 1000 values alive after `future { }.wait()` on 1000 new objects).
+    @Test("objects whose jobs a waiting caller ran are released, with 0 pool threads too", arguments: [0, 2])
+    func objectsRunByWaitersAreReleased(threads: Int) throws {
+        final class Releases: Sendable {
+            let count = Atomic<Int>(0)
+        }
+        final class Witness: Sendable {
+            let releases: Releases
+            init(_ releases: Releases) { self.releases = releases }
+            deinit { releases.count.add(1, ordering: .relaxed) }
+        }
+        let releases = Releases()
+        let scheduler = Scheduler(maxThreads: threads)
+        defer { scheduler.shutdown(timeout: .seconds(10)) }
+        for round in 0..<300 {
+            let object = Desync(Witness(releases), scheduler: scheduler)
+            if round.isMultiple(of: 2) {
+                _ = try object.future { _ in round }.wait()
+            } else {
+                object.async { _ in }
+                object.sync { _ in }
+            }
+        }
+        #expect(eventually { releases.count.load(ordering: .relaxed) == 300 }, "\(releases.count.load(ordering: .relaxed)) of 300 released")
+        #expect(scheduler.stats.readyQueues == 0)
+    }
+
     /// Jobs that ran are destroyed in bursts (`QueueCore.ranJobsKept`), not one by one: what they
     /// captured is still released, in every way a turn can end (the turn limit, a closed gate,
     /// a waiting caller's own job, the queue running dry), with pool threads and without.

@@ -23,7 +23,7 @@ extension QueueCore {
     /// inside one of the queue's own jobs), is left alone.
     func runJobs(forAwaiterOf future: any Waitable) {
         let me = ThreadID.current
-        guard transition({ $0.claimIfReady(on: me) }) else { return }
+        guard claimIfReady(on: me) else { return }
         var batch = JobList()
         drain(limit: Self.turnLimit, until: future, onPoolThread: false, batch: &batch)
     }

@@ -155,8 +155,16 @@ struct QueueState: ~Copyable, Sendable {
         return .ready
     }
 
-    /// A thread that is not a pool thread claims the queue if it is ready; it stays on the ready
-    /// list if it is there (the worker that pops it will find it taken).
+    /// The caller that claimed the queue takes it off the ready list: true when it was there (the
+    /// caller then removes it from the scheduler's list). Left listed, a queue run by waiting
+    /// callers stayed on the list, and its object alive, until a pool thread popped it: with 0
+    /// pool threads, never.
+    mutating func leaveReadyList() -> Bool {
+        defer { onReadyList = false }
+        return onReadyList
+    }
+
+    /// A thread that is not a pool thread claims the queue if it is ready.
     mutating func claimIfReady(on thread: ThreadID) -> Bool {
         defer { checkInvariants() }
         guard phase.isReady else { return false }

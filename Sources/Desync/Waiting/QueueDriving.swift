@@ -9,7 +9,13 @@ extension QueueCore: WaitDriver {
         let me = ThreadID.current
         if owner.load(ordering: .relaxed) & ~1 == me.raw { return .deadlock(reentrancyMessage) }
         let mayClaim = limits.deadline == nil || !scheduler.runsQueuedWork
-        switch transition({ $0.waitStep(on: me, parker: parker, mayClaim: mayClaim) }) {
+        let (step, listed) = transition { state in
+            let step = state.waitStep(on: me, parker: parker, mayClaim: mayClaim)
+            if case .drive = step { return (step, state.leaveReadyList()) }
+            return (step, false)
+        }
+        if listed { scheduler.unlist(self) }
+        switch step {
         case .reentrant:
             return .deadlock(reentrancyMessage)
         case .drive:
@@ -32,10 +38,20 @@ extension QueueCore: WaitDriver {
     /// thread. For a waiter that runs "any queued work" (the Lua runtime with 0 pool threads).
     final func runQueuedJobsHere() -> Bool {
         let me = ThreadID.current
-        guard transition({ $0.claimIfReady(on: me) }) else { return false }
+        guard claimIfReady(on: me) else { return false }
         var batch = JobList()
         drain(limit: Self.turnLimit, until: nil, onPoolThread: false, batch: &batch)
         return true
+    }
+
+    /// Claims the queue for the calling thread (not a pool thread) if it is ready, and takes it
+    /// off the ready list (`QueueState.leaveReadyList`).
+    final func claimIfReady(on me: ThreadID) -> Bool {
+        let (claimed, listed) = transition { state in
+            state.claimIfReady(on: me) ? (true, state.leaveReadyList()) : (false, false)
+        }
+        if listed { scheduler.unlist(self) }
+        return claimed
     }
 
     /// Registers `parker` to be woken at the queue's next change of phase; false when the queue is
