@@ -145,6 +145,12 @@ package struct LuaStack {
     @inlinable @inline(__always)
     package func pushTracebackHandler() { desync_pushtraceback(state) }
 
+    /// Pushes the message handler that appends a failed coroutine's traceback to its string error
+    /// (called under `plainProtectedCall` with the coroutine and the error; a C function: pushing
+    /// it allocates nothing).
+    @inlinable @inline(__always)
+    package func pushCoroutineTracebackHandler() { desync_pushcoroutinetraceback(state) }
+
     /// Pushes the global table (read from the registry, raw).
     @inlinable @inline(__always)
     package func pushGlobals() { _ = lua_rawgeti(state, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS)) }
@@ -443,6 +449,13 @@ package struct LuaStack {
     @inlinable @inline(__always)
     package func resetThread(from: OpaquePointer) -> Int32 { desync_resetthread(state, from) }
 
+    /// Before a job's first slice on this coroutine, in a state with a memory limit: makes the
+    /// stack room and call record starting the job needs while nothing may fail
+    /// (`desync_prepare_coroutine`: it grows the stack with `lua_checkstack` and calls a C function
+    /// that does nothing under `lua_pcall`, outside protection, where no allocation fails).
+    @inlinable @inline(__always)
+    package func prepareCoroutine() { desync_prepare_coroutine(state) }
+
     /// True when the running coroutine can yield.
     @inlinable @inline(__always)
     package var isYieldable: Bool { desync_yieldable(state) != 0 }
@@ -513,6 +526,12 @@ package struct LuaStack {
     package func dump(strip: Bool, writer: lua_Writer, data: UnsafeMutableRawPointer?) -> Int32 {
         lua_dump(state, writer, data, strip ? 1 : 0)
     }
+
+    /// Hands `message` to the state's warning function (`lua_warning`), a piece of a longer
+    /// warning when `continues`. desync never replaces the stock one (lauxlib's), which only
+    /// prints or, for a control message such as "@on", switches itself: it never raises.
+    @inlinable
+    package func warn(_ message: String, continues: Bool = false) { lua_warning(state, message, continues ? 1 : 0) }
 
     /// Sets the debug hook (`lua_sethook`: it only stores it).
     @inlinable @inline(__always)
