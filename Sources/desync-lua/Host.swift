@@ -146,16 +146,16 @@ struct Host {
     /// `-E`: the runtime opened the libraries already, so the paths taken from LUA_PATH and
     /// LUA_CPATH are put back to Lua's defaults.
     private func ignoreEnvironment() {
-        lua_pushboolean(lua.state, 1)
+        lua.push(true)
         lua.setRegistryValue("LUA_NOENV")
         guard lua.pushGlobal("package") == LUA_TTABLE else {
             lua.pop()
             return
         }
         let package = lua.top
-        lua_pushstring(lua.state, desync_host_default_path())
+        lua.push(cString: desync_host_default_path())
         lua.setField(of: package, "path")
-        lua_pushstring(lua.state, desync_host_default_cpath())
+        lua.push(cString: desync_host_default_cpath())
         lua.setField(of: package, "cpath")
         lua.pop()
     }
@@ -163,10 +163,10 @@ struct Host {
     /// `arg`: the script at 0, the interpreter and its options below, the script's arguments above.
     private func makeArgumentTable() {
         let scriptIndex = options.scriptIndex
-        lua_createtable(lua.state, Int32(max(arguments.count - scriptIndex - 1, 0)), Int32(scriptIndex + 1))
+        lua.newTable(array: Int32(max(arguments.count - scriptIndex - 1, 0)), fields: Int32(scriptIndex + 1))
         for (index, argument) in arguments.enumerated() {
             lua.push(argument)
-            lua_rawseti(lua.state, -2, lua_Integer(index - scriptIndex))
+            lua.rawSet(-2, index: lua_Integer(index - scriptIndex))
         }
         lua.setGlobal("arg")
     }
@@ -190,7 +190,7 @@ struct Host {
             case .require(let global, let module):
                 guard require(module, into: global) else { return false }
             case .enableWarnings:
-                lua_warning(lua.state, "@on", 0)
+                lua.warn("@on")
             }
         }
         return true

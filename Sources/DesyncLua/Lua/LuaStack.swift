@@ -145,6 +145,12 @@ package struct LuaStack {
     @inlinable @inline(__always)
     package func pushTracebackHandler() { desync_pushtraceback(state) }
 
+    /// Pushes the message handler that appends a failed coroutine's traceback to its string error
+    /// (called under `plainProtectedCall` with the coroutine and the error; a C function: pushing
+    /// it allocates nothing).
+    @inlinable @inline(__always)
+    package func pushCoroutineTracebackHandler() { desync_pushcoroutinetraceback(state) }
+
     /// Pushes the global table (read from the registry, raw).
     @inlinable @inline(__always)
     package func pushGlobals() { _ = lua_rawgeti(state, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS)) }
@@ -184,6 +190,16 @@ package struct LuaStack {
         return isNumber != 0 ? value : nil
     }
 
+    /// The integer of a value the caller knows is an integer (`isInteger(at:)`), without
+    /// `integer(at:)`'s flag: `lua_tointegerx` gives 0 for anything else.
+    @inlinable @inline(__always)
+    package func integerValue(at index: Int32) -> lua_Integer { lua_tointegerx(state, index, nil) }
+
+    /// The number of a value the caller knows is a number, without `number(at:)`'s flag:
+    /// `lua_tonumberx` gives 0 for anything else.
+    @inlinable @inline(__always)
+    package func numberValue(at index: Int32) -> lua_Number { lua_tonumberx(state, index, nil) }
+
     /// True for a number with an integer representation (subtype integer).
     @inlinable @inline(__always)
     package func isInteger(at index: Int32) -> Bool { lua_isinteger(state, index) != 0 }
@@ -217,6 +233,16 @@ package struct LuaStack {
     @inlinable @inline(__always)
     package func stringBytes(at index: Int32) -> UnsafeRawBufferPointer? {
         guard lua_type(state, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        guard let pointer = lua_tolstring(state, index, &length) else { return nil }
+        return UnsafeRawBufferPointer(start: pointer, count: length)
+    }
+
+    /// The bytes of a value the caller knows is a string, without `stringBytes(at:)`'s type
+    /// check (the copying of values reads each string this way); valid while the value stays on
+    /// the stack. On a number, `lua_tolstring` would convert the slot in place (see `bytes(at:)`).
+    @inlinable @inline(__always)
+    package func bytesOfString(at index: Int32) -> UnsafeRawBufferPointer? {
         var length = 0
         guard let pointer = lua_tolstring(state, index, &length) else { return nil }
         return UnsafeRawBufferPointer(start: pointer, count: length)
@@ -285,6 +311,12 @@ package struct LuaStack {
         lua_rawset(state, table)
         return true
     }
+
+    /// `rawSet(_:)` without its check, for a key the caller knows is neither nil nor NaN (the two
+    /// keys for which `lua_rawset` raises): a string, a table, a function, or a key read from a
+    /// table (no table holds nil or NaN keys). Each caller says why its key is one of these.
+    @inlinable @inline(__always)
+    package func rawSetValidKey(_ table: Int32) { lua_rawset(state, table) }
 
     /// Pops a value into `table[index]` (an integer key cannot be nil or NaN).
     @inlinable @inline(__always)
@@ -417,6 +449,20 @@ package struct LuaStack {
         }
     }
 
+    /// Compiles `bytes` (text or a binary chunk, as `mode` allows: "t", "b" or nil for both) and
+    /// pushes the function, or the error message; returns the status (`luaL_loadbufferx`, which
+    /// parses or undumps protected). C strings for the name and mode, so a literal costs no
+    /// conversion on the transfer's path.
+    @inlinable @inline(__always)
+    package func load(bytes: UnsafeRawBufferPointer, name: UnsafePointer<CChar>, mode: UnsafePointer<CChar>?) -> Int32 {
+        luaL_loadbufferx(state, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, name, mode)
+    }
+
+    /// `luaL_loadstring`: compiles `source` up to its first zero byte, the source itself being
+    /// the chunk's name, and pushes the function or the error message; returns the status.
+    @inlinable
+    package func loadString(_ source: String) -> Int32 { luaL_loadstring(state, source) }
+
     /// Compiles the file at `path` (standard input when nil) and pushes the function, or the
     /// error message; returns the status (`LUA_ERRFILE` when it cannot be read).
     package func loadFile(_ path: String?) -> Int32 { luaL_loadfilex(state, path, nil) }
@@ -442,6 +488,13 @@ package struct LuaStack {
     /// handlers run protected. Returns the status.
     @inlinable @inline(__always)
     package func resetThread(from: OpaquePointer) -> Int32 { desync_resetthread(state, from) }
+
+    /// Before a job's first slice on this coroutine, in a state with a memory limit: makes the
+    /// stack room and call record starting the job needs while nothing may fail
+    /// (`desync_prepare_coroutine`: it grows the stack with `lua_checkstack` and calls a C function
+    /// that does nothing under `lua_pcall`, outside protection, where no allocation fails).
+    @inlinable @inline(__always)
+    package func prepareCoroutine() { desync_prepare_coroutine(state) }
 
     /// True when the running coroutine can yield.
     @inlinable @inline(__always)
@@ -478,6 +531,14 @@ package struct LuaStack {
     @inlinable @inline(__always)
     package func cFunction(at index: Int32) -> lua_CFunction? { lua_tocfunction(state, index) }
 
+    /// Pushes upvalue `number` of the function at `function` and returns its name ("" for a C
+    /// function's); nil with nothing pushed when it has none. The name lives as long as the
+    /// function.
+    @inlinable @inline(__always)
+    package func pushUpvalueNamed(of function: Int32, _ number: Int32) -> UnsafePointer<CChar>? {
+        lua_getupvalue(state, function, number)
+    }
+
     /// Pops a value into upvalue `number` of the function at `function`; false (and nothing
     /// popped) when it has no such upvalue.
     @inlinable @inline(__always)
@@ -513,6 +574,12 @@ package struct LuaStack {
     package func dump(strip: Bool, writer: lua_Writer, data: UnsafeMutableRawPointer?) -> Int32 {
         lua_dump(state, writer, data, strip ? 1 : 0)
     }
+
+    /// Hands `message` to the state's warning function (`lua_warning`), a piece of a longer
+    /// warning when `continues`. desync never replaces the stock one (lauxlib's), which only
+    /// prints or, for a control message such as "@on", switches itself: it never raises.
+    @inlinable
+    package func warn(_ message: String, continues: Bool = false) { lua_warning(state, message, continues ? 1 : 0) }
 
     /// Sets the debug hook (`lua_sethook`: it only stores it).
     @inlinable @inline(__always)

@@ -13,26 +13,26 @@ enum FutureMethods {
     static let tostring: desync_swift_function = { L in
         LuaCall.run(L, "tostring") { call in
             let future = try call.shared(1, as: LuaFuture.self)
-            lua_pushstring(L, "desync.future: \(future.label) (\(future.status))")
+            call.lua.push(cString: "desync.future: \(future.label) (\(future.status))")
             return 1
         }
     }
 
     static func done(_ call: LuaCall) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
-        lua_pushboolean(call.L, future.isDone ? 1 : 0)
+        call.lua.push(future.isDone)
         return 1
     }
 
     static func status(_ call: LuaCall) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
-        lua_pushstring(call.L, future.status)
+        call.lua.push(cString: future.status)
         return 1
     }
 
     static func cancel(_ call: LuaCall) throws -> Int32 {
         let future = try call.shared(1, as: LuaFuture.self)
-        lua_pushboolean(call.L, future.cancel() ? 1 : 0)
+        call.lua.push(future.cancel())
         return 1
     }
 
@@ -57,9 +57,9 @@ enum FutureMethods {
         try awaitOutcome(call) { call, future, outcome in
             switch outcome {
             case nil:
-                lua_settop(call.L, 0)
-                lua_pushnil(call.L)
-                lua_pushstring(call.L, "timeout")
+                call.lua.setTop(0)
+                call.lua.pushNil()
+                call.lua.push("timeout")
                 return 2
             case .success(let results)?:
                 return try call.returnResults(of: future, results)
@@ -72,20 +72,20 @@ enum FutureMethods {
     static func result(_ call: LuaCall) throws -> Int32 {
         try awaitOutcome(call) { call, future, outcome in
             guard let outcome else {
-                lua_settop(call.L, 0)
-                lua_pushboolean(call.L, 0)
-                lua_pushstring(call.L, "timeout")
+                call.lua.setTop(0)
+                call.lua.push(false)
+                call.lua.push("timeout")
                 return 2
             }
             switch outcome {
             case .success(let results):
                 let count = try call.returnResults(of: future, results)
-                lua_pushboolean(call.L, 1)
-                desync_insert(call.L, 1)
+                call.lua.push(true)
+                call.lua.insert(at: 1)
                 return count + 1
             case .failure(let error):
-                lua_settop(call.L, 0)
-                lua_pushboolean(call.L, 0)
+                call.lua.setTop(0)
+                call.lua.push(false)
                 call.pushError(error)
                 return 2
             }

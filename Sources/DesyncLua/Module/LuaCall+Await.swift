@@ -38,7 +38,7 @@ extension LuaCall {
         case .success(let results): return try returnValues(results)
         case .failure(let error as LuaJobError): throw LuaRaisedValue(value: error.value)
         case .failure(let error):
-            lua_settop(L, 0)
+            lua.setTop(0)
             pushError(error)
             return -1
         }

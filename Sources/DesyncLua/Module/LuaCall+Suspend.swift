@@ -6,7 +6,7 @@ extension LuaCall {
     /// a wait suspend the job. Nil in the host, in a coroutine the job made itself, and where Lua
     /// cannot yield (inside a metamethod called from C, say): those waits block their thread.
     var suspendableJob: RunningLuaJob? {
-        guard let job = LuaStateContext.of(L)?.runningJob, job.coroutine == L, desync_yieldable(L) != 0 else { return nil }
+        guard let job = LuaStateContext.of(L)?.runningJob, job.coroutine == L, lua.isYieldable else { return nil }
         return job
     }
 
@@ -20,7 +20,7 @@ extension LuaCall {
     ) throws -> Int32 {
         let edge = try target.flatMap { try Self.enterWaitGraph(from: L, to: $0) }
         job.suspension = LuaSuspension(gate: gate, resume: resume, edge: edge)
-        lua_pushlightuserdata(L, unsafeBitCast(LuaCall.resumed, to: UnsafeMutableRawPointer.self))
+        lua.push(lightUserdata: unsafeBitCast(LuaCall.resumed, to: UnsafeMutableRawPointer.self))
         return DESYNC_SUSPEND
     }
 

@@ -17,7 +17,7 @@ enum ObjectMethods {
     static let tostring: desync_swift_function = { L in
         LuaCall.run(L, "tostring") { call in
             let object = try call.shared(1, as: LuaObject.self)
-            lua_pushstring(L, "desync.object: \(object.name)")
+            call.lua.push(cString: "desync.object: \(object.name)")
             return 1
         }
     }
@@ -83,7 +83,7 @@ enum ObjectMethods {
     static func future(_ call: LuaCall) throws -> Int32 {
         let (object, cargo) = try job(call)
         let future = object.future(cargo, kind: .future)
-        lua_settop(call.L, 0)
+        call.lua.setTop(0)
         LuaProxy.push(future, onto: call.L)
         return 1
     }
@@ -96,7 +96,7 @@ enum ObjectMethods {
         // The new future carries `first`'s failure on: if nobody observes that one, it reports.
         first.markObserved()
         let future = object.after(first, cargo)
-        lua_settop(call.L, 0)
+        call.lua.setTop(0)
         LuaProxy.push(future, onto: call.L)
         return 1
     }
@@ -104,9 +104,9 @@ enum ObjectMethods {
     static func trySync(_ call: LuaCall) throws -> Int32 {
         let (object, cargo) = try job(call)
         guard let start = object.trySync(cargo) else {
-            lua_settop(call.L, 0)
-            lua_pushboolean(call.L, 0)
-            lua_pushstring(call.L, "busy")
+            call.lua.setTop(0)
+            call.lua.push(false)
+            call.lua.push("busy")
             return 2
         }
         switch start {
@@ -125,17 +125,16 @@ enum ObjectMethods {
 
     /// `true, results...` of a job that `try_sync` ran, or its error raised.
     private static func returnTried(_ outcome: Result<LuaCargo, any Error>, _ call: LuaCall) throws -> Int32 {
-        let L = call.L
         let count = try call.returnFutureOutcome(outcome)
         guard count >= 0 else { return count }
-        lua_pushboolean(L, 1)
-        desync_insert(L, 1)
+        call.lua.push(true)
+        call.lua.insert(at: 1)
         return count + 1
     }
 
     static func pending(_ call: LuaCall) throws -> Int32 {
         let object = try call.shared(1, as: LuaObject.self)
-        lua_pushinteger(call.L, lua_Integer(object.pending))
+        call.lua.push(integer: lua_Integer(object.pending))
         return 1
     }
 
@@ -143,13 +142,13 @@ enum ObjectMethods {
     /// its queue.
     static func memory(_ call: LuaCall) throws -> Int32 {
         let object = try call.shared(1, as: LuaObject.self)
-        lua_pushinteger(call.L, lua_Integer(object.presence.memory.used))
+        call.lua.push(integer: lua_Integer(object.presence.memory.used))
         return 1
     }
 
     static func name(_ call: LuaCall) throws -> Int32 {
         let object = try call.shared(1, as: LuaObject.self)
-        lua_pushstring(call.L, object.name)
+        call.lua.push(cString: object.name)
         return 1
     }
 }

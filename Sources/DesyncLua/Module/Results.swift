@@ -4,8 +4,8 @@ import CLua
 extension LuaCall {
     /// Replaces the stack with the values of `cargo`; returns how many.
     func returnValues(_ cargo: LuaCargo) throws -> Int32 {
-        lua_settop(L, 0)
-        guard lua_checkstack(L, Int32(cargo.count) + 4) != 0 else {
+        lua.setTop(0)
+        guard lua.reserve(Int32(cargo.count) + 4) else {
             throw LuaError(message: "too many results to return")
         }
         return cargo.push(onto: L)
@@ -23,8 +23,9 @@ extension LuaCall {
     func pushError(_ error: any Error) {
         switch error {
         case let jobError as LuaJobError: jobError.value.push(onto: L)
-        case is CancellationError: lua_pushstring(L, "cancelled")
-        default: lua_pushstring(L, "\(error)")
+        case is CancellationError: lua.push("cancelled")
+        // Up to a zero byte, as lua_pushstring read it.
+        default: lua.push(cString: "\(error)")
         }
     }
 

@@ -17,10 +17,10 @@ enum SimulationFunctions {
 
     static func simulate(_ call: LuaCall) throws -> Int32 {
         let L = call.L
-        guard lua_type(L, 1) == LUA_TNUMBER, lua_isinteger(L, 1) != 0 else {
+        let lua = call.lua
+        guard lua.type(at: 1) == LUA_TNUMBER, lua.isInteger(at: 1), let seed = lua.integer(at: 1) else {
             throw call.argumentError(1, "seed must be an integer, 0 or more (got \(describe(call, at: 1)))")
         }
-        let seed = lua_tointegerx(L, 1, nil)
         guard seed >= 0 else { throw call.argumentError(1, "seed must be an integer, 0 or more (got \(seed))") }
         let strategy = try self.strategy(call, options: 2)
         let context = try call.context
@@ -39,7 +39,7 @@ enum SimulationFunctions {
     }
 
     static func isSimulated(_ call: LuaCall) throws -> Int32 {
-        lua_pushboolean(call.L, try call.context.runtime.scheduler.isSimulated ? 1 : 0)
+        call.lua.push(try call.context.runtime.scheduler.isSimulated)
         return 1
     }
 
@@ -54,30 +54,32 @@ enum SimulationFunctions {
     /// steps are the picks made so far.
     static func addStats(of scheduler: Scheduler, to L: OpaquePointer) {
         guard let simulation = scheduler.simulation else { return }
-        lua_pushstring(L, "simulated")
-        lua_createtable(L, 0, 4)
+        let lua = LuaStack(L)
+        lua.push("simulated")
+        lua.newTable(array: 0, fields: 4)
         let seed = simulation.schedule.seed
         if let integer = lua_Integer(exactly: seed) {
             field(L, "seed", integer)
         } else {
             // Above a Lua integer (only the command line can give one): its digits, not a
             // negative number.
-            lua_pushstring(L, "seed")
-            lua_pushstring(L, String(seed))
-            lua_rawset(L, -3)
+            lua.push("seed")
+            lua.push(String(seed))
+            lua.rawSet(-3)
         }
         field(L, "steps", lua_Integer(simulation.steps))
         if case .pct(let depth, let steps) = simulation.schedule.strategy {
             field(L, "pct", lua_Integer(depth))
             field(L, "pct_steps", lua_Integer(steps))
         }
-        lua_rawset(L, -3)
+        lua.rawSet(-3)
     }
 
     private static func field(_ L: OpaquePointer, _ name: String, _ value: lua_Integer) {
-        lua_pushstring(L, name)
-        lua_pushinteger(L, value)
-        lua_rawset(L, -3)
+        let lua = LuaStack(L)
+        lua.push(name)
+        lua.push(integer: value)
+        lua.rawSet(-3)
     }
 
     /// The keys the options table may have.
@@ -86,16 +88,16 @@ enum SimulationFunctions {
     /// `{pct = depth, steps = n}` at `index` (nil or absent: uniform). Read raw: no metamethod
     /// runs, so nothing here can raise.
     private static func strategy(_ call: LuaCall, options index: Int32) throws -> SimulatedSchedule.Strategy {
-        let L = call.L
-        guard call.count >= index, lua_type(L, index) != LUA_TNIL else { return .uniform }
-        guard lua_type(L, index) == LUA_TTABLE else { throw call.typeError(index, expected: "table") }
-        guard lua_checkstack(L, 2) != 0 else { throw LuaError(message: "no Lua stack space") }
-        lua_pushnil(L)
-        while lua_next(L, index) != 0 {
-            desync_pop(L, 1)
-            if lua_type(L, -1) == LUA_TSTRING, let key = call.string(-1), optionKeys.contains(key) { continue }
-            let key = lua_type(L, -1) == LUA_TSTRING ? "'\(call.string(-1) ?? "")'" : "key of type \(call.typeName(at: lua_gettop(L)))"
-            desync_pop(L, 1)
+        let lua = call.lua
+        guard call.count >= index, lua.type(at: index) != LUA_TNIL else { return .uniform }
+        guard lua.type(at: index) == LUA_TTABLE else { throw call.typeError(index, expected: "table") }
+        guard lua.reserve(2) else { throw LuaError(message: "no Lua stack space") }
+        lua.pushNil()
+        while lua.next(index) {
+            lua.pop(1)
+            if lua.type(at: -1) == LUA_TSTRING, let key = call.string(-1), optionKeys.contains(key) { continue }
+            let key = lua.type(at: -1) == LUA_TSTRING ? "'\(call.string(-1) ?? "")'" : "key of type \(call.typeName(at: lua.top))"
+            lua.pop(1)
             throw call.argumentError(index, "unknown option \(key)")
         }
         let depth = try positiveField(call, options: index, "pct")
@@ -108,21 +110,22 @@ enum SimulationFunctions {
     }
 
     private static func positiveField(_ call: LuaCall, options index: Int32, _ name: String) throws -> Int? {
-        let L = call.L
-        lua_pushstring(L, name)
-        lua_rawget(L, index)
-        defer { desync_pop(L, 1) }
-        guard lua_type(L, -1) != LUA_TNIL else { return nil }
-        guard lua_type(L, -1) == LUA_TNUMBER, lua_isinteger(L, -1) != 0, lua_tointegerx(L, -1, nil) >= 1 else {
-            throw call.argumentError(index, "option '\(name)' must be an integer, 1 or more (got \(describe(call, at: lua_gettop(L))))")
+        let lua = call.lua
+        lua.push(name)
+        lua.rawGet(index)
+        defer { lua.pop(1) }
+        guard lua.type(at: -1) != LUA_TNIL else { return nil }
+        guard lua.type(at: -1) == LUA_TNUMBER, lua.isInteger(at: -1), let value = lua.integer(at: -1), value >= 1 else {
+            throw call.argumentError(index, "option '\(name)' must be an integer, 1 or more (got \(describe(call, at: lua.top)))")
         }
-        return Int(lua_tointegerx(L, -1, nil))
+        return Int(value)
     }
 
     /// A short account of a bad value: its type, or the number itself.
     private static func describe(_ call: LuaCall, at index: Int32) -> String {
-        guard lua_type(call.L, index) == LUA_TNUMBER else { return call.typeName(at: index) }
-        if lua_isinteger(call.L, index) != 0 { return "\(lua_tointegerx(call.L, index, nil))" }
-        return "\(lua_tonumberx(call.L, index, nil))"
+        let lua = call.lua
+        guard lua.type(at: index) == LUA_TNUMBER else { return call.typeName(at: index) }
+        if lua.isInteger(at: index), let integer = lua.integer(at: index) { return "\(integer)" }
+        return "\(lua.number(at: index) ?? 0)"
     }
 }

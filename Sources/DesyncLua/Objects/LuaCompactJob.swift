@@ -29,16 +29,17 @@ extension LuaObject {
         // The argument first: a call that is not taken should not cost the function's lookup.
         var argument = LuaCargoValue.luaNil
         if argumentCount == 1 {
-            let type = lua_type(L, index + 1)
+            let type = LuaStack(L).type(at: index + 1)
             guard type != LUA_TSTRING, let plain = LuaCargoValue.plain(at: index + 1, type: type, in: L) else {
                 return false
             }
             argument = plain
         }
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
         var dumpCache: Int32 = 0
-        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0,
+        guard lua.reserve(LuaCargoCapture.stackNeed),
               let code = LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L)
         else { return false }
         switch argument {

@@ -118,21 +118,21 @@ extension LuaCall {
         case nil:
             return try returnValues(cargo)
         case .all(let parts):
-            lua_settop(L, 0)
-            guard lua_checkstack(L, 8) != 0 else { throw LuaError(message: "too many results to return") }
-            lua_createtable(L, Int32(clamping: parts.count), 0)
+            lua.setTop(0)
+            guard lua.reserve(8) else { throw LuaError(message: "too many results to return") }
+            lua.newTable(array: Int32(clamping: parts.count), fields: 0)
             for (index, part) in parts.enumerated() {
                 guard case .success(let results) = part.future.outcome else { continue }
-                guard lua_checkstack(L, Int32(clamping: results.count) + 4) != 0 else {
+                guard lua.reserve(Int32(clamping: results.count) + 4) else {
                     throw LuaError(message: "too many results to return")
                 }
                 let pushed = results.push(onto: L)
                 if pushed == 0 {
-                    lua_pushnil(L)
+                    lua.pushNil()
                 } else if pushed > 1 {
-                    desync_pop(L, pushed - 1)
+                    lua.pop(pushed - 1)
                 }
-                lua_rawseti(L, 1, lua_Integer(index + 1))
+                lua.rawSet(1, index: lua_Integer(index + 1))
             }
             return 1
         case .any(let parts):
@@ -141,8 +141,8 @@ extension LuaCall {
                 return try returnValues(cargo)
             }
             let count = try returnResults(of: parts[winner - 1], results)
-            lua_pushinteger(L, lua_Integer(winner))
-            desync_insert(L, 1)
+            lua.push(integer: lua_Integer(winner))
+            lua.insert(at: 1)
             return count + 1
         }
     }

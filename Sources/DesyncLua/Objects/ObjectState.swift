@@ -58,7 +58,7 @@ final class ObjectState {
         let slice: JobRunner.Slice
         switch pushed {
         case .success(let count):
-            desync_prepare_coroutine(coroutine)
+            LuaStack(coroutine).prepareCoroutine()
             slice = runSlice(running, in: L, arguments: count)
         case .failure(let error): slice = .finished(.failure(error), reusable: false)
         }
@@ -164,8 +164,8 @@ final class ObjectState {
 
     private func takeCoroutine(in L: OpaquePointer) -> (OpaquePointer, Int32) {
         if let idle = idleCoroutine.take() { return idle }
-        let thread = lua_newthread(L)!
-        let ref = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)
+        let thread = LuaStack(L).newThread()
+        let ref = LuaStack(L).reference(in: DESYNC_LUA_REGISTRYINDEX)
         return (thread, ref)
     }
 
@@ -173,13 +173,13 @@ final class ObjectState {
     /// abandoned is dropped.
     private func recycle(_ coroutine: OpaquePointer, ref: Int32, reusable: Bool, in L: OpaquePointer) {
         if reusable, idleCoroutine == nil {
-            lua_settop(coroutine, 0)
+            LuaStack(coroutine).setTop(0)
             // Each job starts as on a fresh coroutine: a hook one job set (debug.sethook) must
             // not run in the next.
-            lua_sethook(coroutine, nil, 0, 0)
+            LuaStack(coroutine).setHook(nil, mask: 0, count: 0)
             idleCoroutine = (coroutine, ref)
         } else {
-            luaL_unref(L, DESYNC_LUA_REGISTRYINDEX, ref)
+            LuaStack(L).release(ref, in: DESYNC_LUA_REGISTRYINDEX)
         }
     }
 
@@ -193,7 +193,7 @@ final class ObjectState {
         guard let L = StatePreparation.newObjectState(runtime: runtime, object: object, memory: memory) else { return nil }
         initialValue?.push(onto: L)
         initialValue = nil
-        dataRef = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)
+        dataRef = LuaStack(L).reference(in: DESYNC_LUA_REGISTRYINDEX)
         state = L
         return L
     }

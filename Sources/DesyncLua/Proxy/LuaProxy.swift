@@ -17,28 +17,27 @@ enum LuaProxy {
     /// While a state still holds a proxy for `object`, the same userdata is pushed again, so one
     /// shared object has one identity inside each state (it can be a table key, `==` holds).
     static func push(_ object: any LuaSharedObject, onto L: OpaquePointer) {
-        if !(lua_checkstack(L, 6) != 0) { desyncFatal("desync: Lua stack overflow while pushing a proxy") }
+        let lua = LuaStack(L)
+        if !lua.reserve(6) { desyncFatal("desync: Lua stack overflow while pushing a proxy") }
         let identity = Unmanaged.passUnretained(object as AnyObject).toOpaque()
         LuaRegistryTable.push(.liveProxies, onto: L)
-        lua_pushlightuserdata(L, identity)
-        lua_rawget(L, -2)
+        lua.rawGet(-1, pointer: identity)
         if let existing = slot(at: -1, in: L), let held = existing.pointee, held === object {
-            desync_remove(L, -2)
+            lua.remove(at: -2)
             return
         }
-        desync_pop(L, 1)
+        lua.pop(1)
 
-        let block = desync_newuserdata(L, MemoryLayout<(any LuaSharedObject)?>.size)!
+        let block = lua.newUserdata(size: MemoryLayout<(any LuaSharedObject)?>.size)
         block.bindMemory(to: (any LuaSharedObject)?.self, capacity: 1).initialize(to: object)
-        lua_pushlightuserdata(L, marker)
-        desync_setuservalue(L, -2)
+        lua.push(lightUserdata: marker)
+        lua.setUserValue(of: -2)
         metatable(for: type(of: object), onto: L)
-        lua_setmetatable(L, -2)
+        lua.setMetatable(-2)
 
-        lua_pushlightuserdata(L, identity)
-        lua_pushvalue(L, -2)
-        lua_rawset(L, -4)
-        desync_remove(L, -2)
+        lua.pushValue(at: -1)
+        lua.rawSet(-3, pointer: identity)
+        lua.remove(at: -2)
     }
 
     /// The shared object behind a proxy at `index`, or nil when the value is not a desync proxy
@@ -62,16 +61,17 @@ enum LuaProxy {
     /// The table found that way is used only while it still has the proxy marker.
     private static func metatable(for type: any LuaSharedObject.Type, onto L: OpaquePointer) {
         let key = unsafeBitCast(ObjectIdentifier(type), to: UnsafeMutableRawPointer.self)
-        if !(lua_checkstack(L, 3) != 0) { desyncFatal("desync: Lua stack overflow while pushing a metatable") }
-        if lua_rawgetp(L, DESYNC_LUA_REGISTRYINDEX, key) == LUA_TTABLE {
-            let isMarked = lua_rawgetp(L, -1, marker) == LUA_TBOOLEAN
-            desync_pop(L, 1)
+        let lua = LuaStack(L)
+        if !lua.reserve(3) { desyncFatal("desync: Lua stack overflow while pushing a metatable") }
+        if lua.rawGet(DESYNC_LUA_REGISTRYINDEX, pointer: key) == LUA_TTABLE {
+            let isMarked = lua.rawGet(-1, pointer: marker) == LUA_TBOOLEAN
+            lua.pop(1)
             if isMarked { return }
         }
-        desync_pop(L, 1)
+        lua.pop(1)
         metatable(forTypeName: type.luaTypeName, onto: L)
-        lua_pushvalue(L, -1)
-        lua_rawsetp(L, DESYNC_LUA_REGISTRYINDEX, key)
+        lua.pushValue(at: -1)
+        lua.rawSet(DESYNC_LUA_REGISTRYINDEX, pointer: key)
     }
 
     /// Pushes the metatable for a type name, creating it on first use with `__gc` (releases the
@@ -81,34 +81,34 @@ enum LuaProxy {
     /// The table lives in the registry under `name`, where `luaL_newmetatable` would put it; if
     /// someone created it that way first, the proxy fields are added to it.
     static func metatable(forTypeName name: String, onto L: OpaquePointer) {
-        if !(lua_checkstack(L, 4) != 0) { desyncFatal("desync: Lua stack overflow while pushing a metatable") }
+        let lua = LuaStack(L)
+        if !lua.reserve(4) { desyncFatal("desync: Lua stack overflow while pushing a metatable") }
         LuaBytes.push(name, onto: L)
-        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) != LUA_TTABLE {
-            desync_pop(L, 1)
-            lua_createtable(L, 0, 4)
+        if lua.rawGet(DESYNC_LUA_REGISTRYINDEX) != LUA_TTABLE {
+            lua.pop(1)
+            lua.newTable(array: 0, fields: 4)
             LuaBytes.push(name, onto: L)
-            lua_pushvalue(L, -2)
-            lua_rawset(L, DESYNC_LUA_REGISTRYINDEX)
+            lua.pushValue(at: -2)
+            lua.rawSet(DESYNC_LUA_REGISTRYINDEX)
         }
-        lua_pushlightuserdata(L, marker)
-        let isMarked = lua_rawget(L, -2) == LUA_TBOOLEAN
-        desync_pop(L, 1)
+        let isMarked = lua.rawGet(-1, pointer: marker) == LUA_TBOOLEAN
+        lua.pop(1)
         if isMarked { return }
 
-        lua_pushstring(L, "__gc")
-        desync_pushswiftfunction(L, collectLuaProxy, 0)
-        lua_rawset(L, -3)
-        lua_pushstring(L, "__name")
+        lua.push("__gc")
+        lua.pushSwiftFunction(collectLuaProxy, upvalues: 0)
+        lua.rawSet(-3)
+        lua.push("__name")
         LuaBytes.push(name, onto: L)
-        lua_rawset(L, -3)
+        lua.rawSet(-3)
         // `getmetatable(obj)` gives false, so scripts cannot reach `__gc` and release a proxy's
         // reference by hand (the debug library still can; the proxy stays safe against it).
-        lua_pushstring(L, "__metatable")
-        lua_pushboolean(L, 0)
-        lua_rawset(L, -3)
-        lua_pushlightuserdata(L, marker)
-        lua_pushboolean(L, 1)
-        lua_rawset(L, -3)
+        lua.push("__metatable")
+        lua.push(false)
+        lua.rawSet(-3)
+        lua.push(lightUserdata: marker)
+        lua.push(true)
+        lua.rawSet(-3)
         DesyncModule.addMethods(forTypeName: name, in: L)
     }
 
@@ -119,13 +119,14 @@ enum LuaProxy {
     /// an object, so it is the user value rather than a lookup in the metatable. The size check
     /// guards the block read against a foreign userdata marked through the debug library.
     static func slot(at index: Int32, in L: OpaquePointer) -> Slot? {
-        guard lua_type(L, index) == LUA_TUSERDATA,
-              Int(lua_rawlen(L, index)) == MemoryLayout<(any LuaSharedObject)?>.size,
-              let block = lua_touserdata(L, index),
-              lua_checkstack(L, 1) != 0
+        let lua = LuaStack(L)
+        guard lua.type(at: index) == LUA_TUSERDATA,
+              lua.rawLength(index) == MemoryLayout<(any LuaSharedObject)?>.size,
+              let block = lua.userdata(at: index),
+              lua.reserve(1)
         else { return nil }
-        let isProxy = desync_getuservalue(L, index) == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == marker
-        desync_pop(L, 1)
+        let isProxy = lua.pushUserValue(of: index) == LUA_TLIGHTUSERDATA && lua.userdata(at: -1) == marker
+        lua.pop(1)
         return isProxy ? block.assumingMemoryBound(to: (any LuaSharedObject)?.self) : nil
     }
 

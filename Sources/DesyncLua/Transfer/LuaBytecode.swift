@@ -29,16 +29,17 @@ enum LuaBytecode {
     static func code(
         ofFunctionAt index: Int32, cache: inout Int32, reusable: Bool, in L: OpaquePointer
     ) -> LuaFunctionCode? {
+        let lua = LuaStack(L)
         if let code = LuaStateContext.withRecentFunctionCodes(of: L, { $0.code(ofFunctionAt: index, in: L) }) {
             return code
         }
-        guard let closure = lua_topointer(L, index) else { return nil }
+        guard let closure = lua.pointer(at: index) else { return nil }
         let recent = LuaStateContext.of(L)?.recentFunctionCodes
         if cache == 0 {
             // May create the table: allocates.
             LuaRegistryTable.push(.dumpedBytecode, onto: L)
-            cache = lua_gettop(L)
-            guard lua_topointer(L, index) == closure else { return nil }
+            cache = lua.top
+            guard lua.pointer(at: index) == closure else { return nil }
         }
         guard let code = dumpedCode(ofFunctionAt: index, closure: closure, cache: cache, withFactory: !reusable, in: L)
         else { return nil }
@@ -52,34 +53,35 @@ enum LuaBytecode {
     private static func dumpedCode(
         ofFunctionAt index: Int32, closure: UnsafeRawPointer, cache: Int32, withFactory: Bool, in L: OpaquePointer
     ) -> LuaFunctionCode? {
+        let lua = LuaStack(L)
         // Nothing allocates from here to the dump: the value dumped is `closure`.
-        lua_pushvalue(L, index)
-        lua_rawget(L, cache)
+        lua.pushValue(at: index)
+        lua.rawGet(cache)
         if let code = LuaProxy.object(at: -1, in: L, as: LuaFunctionCode.self) {
-            desync_pop(L, 1)
+            lua.pop(1)
             return code
         }
-        desync_pop(L, 1)
+        lua.pop(1)
 
         var bytes: [UInt8] = []
         bytes.reserveCapacity(512)
-        lua_pushvalue(L, index)
+        lua.pushValue(at: index)
         let status = withUnsafeMutablePointer(to: &bytes) { buffer in
-            lua_dump(L, appendDumpedBytes, buffer, 0)
+            lua.dump(strip: false, writer: appendDumpedBytes, data: buffer)
         }
-        desync_pop(L, 1)
+        lua.pop(1)
         // A value that is not a Lua function dumps nothing: never a code that cannot load.
         guard status == 0, !bytes.isEmpty else { return nil }
         // Made here, by the sender, once per function: the code is shared by every target.
         let code = LuaFunctionCode(bytecode: bytes, factory: withFactory ? LuaClosureFactory.bytecode(for: bytes, in: L) : nil)
 
-        lua_pushvalue(L, index)
+        lua.pushValue(at: index)
         LuaProxy.push(code, onto: L)
         // The push allocated: the key is cached only if it is still `closure`.
-        if lua_topointer(L, -2) == closure {
-            lua_rawset(L, cache)
+        if lua.pointer(at: -2) == closure {
+            lua.rawSetValidKey(cache)  // the key: a function
         } else {
-            desync_pop(L, 2)
+            lua.pop(2)
         }
         return code
     }
@@ -88,7 +90,8 @@ enum LuaBytecode {
     /// function (not a C one) with nothing to bind (`hasNothingToBind`); nil otherwise, or when a
     /// finalizer replaced it meanwhile (see `code`). Needs 2 free stack slots beyond `code`'s.
     static func reusableCode(ofFunctionAt index: Int32, cache: inout Int32, in L: OpaquePointer) -> LuaFunctionCode? {
-        guard lua_iscfunction(L, index) == 0, hasNothingToBind(functionAt: index, in: L) else { return nil }
+        let lua = LuaStack(L)
+        guard !lua.isCFunction(at: index), hasNothingToBind(functionAt: index, in: L) else { return nil }
         return code(ofFunctionAt: index, cache: &cache, reusable: true, in: L)
     }
 
@@ -97,14 +100,15 @@ enum LuaBytecode {
     /// carries no state of its own, so it crosses as its code alone (`pushReusable`). Needs 2
     /// free stack slots; leaves the stack as it was.
     static func hasNothingToBind(functionAt index: Int32, in L: OpaquePointer) -> Bool {
-        guard let name = lua_getupvalue(L, index, 1) else { return true }
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        let lua = LuaStack(L)
+        guard let name = lua.pushUpvalueNamed(of: index, 1) else { return true }
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
         // strcmp, not a Swift String: this runs on every capture of a function.
-        let isGlobalEnvironment = lua_rawequal(L, -1, -2) != 0 && strcmp(name, "_ENV") == 0
-        desync_pop(L, 2)
+        let isGlobalEnvironment = lua.rawEqual(-1, -2) && strcmp(name, "_ENV") == 0
+        lua.pop(2)
         guard isGlobalEnvironment else { return false }
-        if lua_getupvalue(L, index, 2) != nil {
-            desync_pop(L, 1)
+        if lua.pushUpvalue(of: index, 2) {
+            lua.pop(1)
             return false
         }
         return true
@@ -114,9 +118,7 @@ enum LuaBytecode {
     /// bound to the target's globals and the others are nil until the caller sets them.
     static func load(_ bytecode: [UInt8], onto L: OpaquePointer) {
         let status = bytecode.withUnsafeBytes { raw in
-            luaL_loadbufferx(
-                L, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count,
-                "=(transferred function)", "b")
+            LuaStack(L).load(bytes: raw, name: "=(transferred function)", mode: "b")
         }
         // Bytecode from lua_dump of this same liblua always loads; anything else is a bug here.
         precondition(status == LUA_OK, "desync: transferred bytecode did not load")
@@ -133,24 +135,24 @@ enum LuaBytecode {
     /// Calls the factory, under `lua_pcall`: a call from C can fail when the C stack is deep,
     /// and a debug hook set in this state runs on it. False, with the stack as it was, on failure.
     private static func pushFromFactory(_ factory: [UInt8], id: Int, onto L: OpaquePointer) -> Bool {
-        let top = lua_gettop(L)
+        let lua = LuaStack(L)
+        let top = lua.top
         LuaRegistryTable.push(.closureFactories, onto: L)
-        if lua_rawgeti(L, -1, lua_Integer(id)) != LUA_TFUNCTION {
-            desync_pop(L, 1)
+        if lua.rawGet(-1, index: lua_Integer(id)) != LUA_TFUNCTION {
+            lua.pop(1)
             let status = factory.withUnsafeBytes { raw in
-                luaL_loadbufferx(
-                    L, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, "=(transferred function)", "b")
+                lua.load(bytes: raw, name: "=(transferred function)", mode: "b")
             }
             guard status == LUA_OK else {
-                lua_settop(L, top)
+                lua.setTop(top)
                 return false
             }
-            lua_pushvalue(L, -1)
-            lua_rawseti(L, -3, lua_Integer(id))
+            lua.pushValue(at: -1)
+            lua.rawSet(-3, index: lua_Integer(id))
         }
-        desync_remove(L, -2)
-        guard lua_pcallk(L, 0, 1, 0, 0, nil) == LUA_OK, lua_type(L, -1) == LUA_TFUNCTION else {
-            lua_settop(L, top)
+        lua.remove(at: -2)
+        guard lua.plainProtectedCall(arguments: 0, results: 1) == LUA_OK, lua.type(at: -1) == LUA_TFUNCTION else {
+            lua.setTop(top)
             return false
         }
         return true
@@ -167,44 +169,47 @@ enum LuaBytecode {
     /// (`debug.upvaluejoin`), is not the function that was sent, so a fresh one replaces it in
     /// the cache (the changed one lives on wherever the job put it).
     static func pushReusable(_ code: LuaFunctionCode, onto L: OpaquePointer) {
+        let lua = LuaStack(L)
         LuaRegistryTable.push(.loadedFunctions, onto: L)
-        if lua_rawgeti(L, -1, lua_Integer(code.id)) == LUA_TFUNCTION, isAsLoaded(closureAt: lua_gettop(L), in: L) {
-            desync_remove(L, -2)
+        if lua.rawGet(-1, index: lua_Integer(code.id)) == LUA_TFUNCTION, isAsLoaded(closureAt: lua.top, in: L) {
+            lua.remove(at: -2)
             return
         }
-        desync_pop(L, 1)
+        lua.pop(1)
         load(code.bytecode, onto: L)
-        recordEnvironmentCell(ofClosureAt: lua_gettop(L), in: L)
-        lua_pushvalue(L, -1)
-        lua_rawseti(L, -3, lua_Integer(code.id))
-        desync_remove(L, -2)
+        recordEnvironmentCell(ofClosureAt: lua.top, in: L)
+        lua.pushValue(at: -1)
+        lua.rawSet(-3, index: lua_Integer(code.id))
+        lua.remove(at: -2)
     }
 
     /// Whether the cached closure at absolute `index` still has the first upvalue it was loaded
     /// with (the globals, in the cell `recordEnvironmentCell` noted), or no upvalue at all.
     /// Needs 3 free stack slots.
     private static func isAsLoaded(closureAt index: Int32, in L: OpaquePointer) -> Bool {
-        guard lua_getupvalue(L, index, 1) != nil else { return true }
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        let isGlobals = lua_rawequal(L, -1, -2) != 0
-        desync_pop(L, 2)
+        let lua = LuaStack(L)
+        guard lua.pushUpvalue(of: index, 1) else { return true }
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        let isGlobals = lua.rawEqual(-1, -2)
+        lua.pop(2)
         guard isGlobals, LuaRegistryTable.pushIfPresent(.loadedCells, onto: L) else { return false }
-        lua_pushvalue(L, index)
-        lua_rawget(L, -2)
-        let recorded = lua_touserdata(L, -1)
-        desync_pop(L, 2)
-        return recorded != nil && UnsafeRawPointer(recorded) == UnsafeRawPointer(lua_upvalueid(L, index, 1))
+        lua.pushValue(at: index)
+        lua.rawGet(-2)
+        let recorded = lua.userdata(at: -1)
+        lua.pop(2)
+        return recorded != nil && UnsafeRawPointer(recorded) == UnsafeRawPointer(lua.upvalueID(of: index, 1))
     }
 
     /// Notes the cell of the first upvalue of the closure at absolute `index`, just loaded, if it
     /// has one (`isAsLoaded`). Needs 4 free stack slots.
     private static func recordEnvironmentCell(ofClosureAt index: Int32, in L: OpaquePointer) {
-        guard let cell = lua_upvalueid(L, index, 1) else { return }
+        let lua = LuaStack(L)
+        guard let cell = lua.upvalueID(of: index, 1) else { return }
         LuaRegistryTable.push(.loadedCells, onto: L)
-        lua_pushvalue(L, index)
-        lua_pushlightuserdata(L, cell)
-        lua_rawset(L, -3)
-        desync_pop(L, 1)
+        lua.pushValue(at: index)
+        lua.push(lightUserdata: cell)
+        lua.rawSetValidKey(-3)  // the key: a function
+        lua.pop(1)
     }
 }
 

@@ -5,15 +5,14 @@ enum LuaBytes {
     /// The bytes of the string at `index`. The value must be an actual string: on a number,
     /// `lua_tolstring` would convert it in place.
     static func read(at index: Int32, in L: OpaquePointer) -> [UInt8] {
-        var length = 0
-        guard let start = lua_tolstring(L, index, &length) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: start, count: length))
+        guard let bytes = LuaStack(L).bytesOfString(at: index) else { return [] }
+        return Array(bytes)
     }
 
     /// Pushes `bytes` as a Lua string.
     static func push(_ bytes: [UInt8], onto L: OpaquePointer) {
         bytes.withUnsafeBytes { raw in
-            _ = lua_pushlstring(L, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count)
+            LuaStack(L).push(bytes: raw.baseAddress, count: raw.count)
         }
     }
 
@@ -22,7 +21,7 @@ enum LuaBytes {
     static func push(_ text: String, onto L: OpaquePointer) {
         var text = text
         text.withUTF8 { bytes in
-            _ = lua_pushlstring(L, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+            LuaStack(L).push(bytes: bytes.baseAddress, count: bytes.count)
         }
     }
 }

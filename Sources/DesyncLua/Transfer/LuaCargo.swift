@@ -95,8 +95,9 @@ struct LuaCargo: Sendable {
     /// `LuaFlatCapture`), else nil, and then `captureGraph` must be called. For callers on the
     /// hot path (`obj:async`), which take the cargo without a `Result` around it.
     static func captureFlat(from L: OpaquePointer, first: Int32, count: Int32) -> LuaCargo? {
-        let first = lua_absindex(L, first)
-        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0,
+        let lua = LuaStack(L)
+        let first = lua.absoluteIndex(first)
+        guard lua.reserve(LuaCargoCapture.stackNeed),
               let storage = LuaFlatCapture.storage(from: L, first: first, count: max(count, 0))
         else { return nil }
         return LuaCargo(storage: storage)
@@ -106,14 +107,15 @@ struct LuaCargo: Sendable {
     static func captureGraph(
         from L: OpaquePointer, first: Int32, count: Int32, describe: (Int) -> String
     ) -> Result<LuaCargo, LuaTransferError> {
-        let top = lua_gettop(L)
+        let lua = LuaStack(L)
+        let top = lua.top
         // Capture pushes bookkeeping, which would shift a relative index.
-        let first = lua_absindex(L, first)
-        guard lua_checkstack(L, LuaCargoCapture.stackNeed) != 0 else {
+        let first = lua.absoluteIndex(first)
+        guard lua.reserve(LuaCargoCapture.stackNeed) else {
             return .failure(LuaTransferError(message: "no Lua stack space to capture values"))
         }
         var capture = LuaCargoCapture(from: L, rootCount: Int(max(count, 0)))
-        defer { lua_settop(L, top) }
+        defer { lua.setTop(top) }
         do {
             for offset in 0..<max(count, 0) {
                 try capture.captureTopLevel(at: first + offset, position: Int(offset) + 1)
@@ -173,8 +175,9 @@ struct LuaCargo: Sendable {
     }
 
     private func checkStack(for count: Int32, in L: OpaquePointer) {
+        let lua = LuaStack(L)
         precondition(
-            lua_checkstack(L, count + LuaCargoPush.stackNeed) != 0,
+            lua.reserve(count + LuaCargoPush.stackNeed),
             "desync: no Lua stack space for \(count) transferred values")
     }
 }

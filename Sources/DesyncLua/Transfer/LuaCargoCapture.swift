@@ -11,6 +11,7 @@ import CLua
 /// metamethod or raise.
 struct LuaCargoCapture {
     private let L: OpaquePointer
+    private var lua: LuaStack { LuaStack(L) }
     private(set) var graph = LuaCargoGraph()
     /// How each node was first reached, for error paths; `origins[n]` belongs to node n.
     private(set) var origins: [LuaCargoOrigin] = []
@@ -72,16 +73,16 @@ struct LuaCargoCapture {
         guard let slots, nodeTablesMade else { return }
         while graph.nodes.count < discoveredCount {
             let node = graph.nodes.count
-            lua_rawgeti(L, slots.objectOfNode, lua_Integer(node + 1))
-            let index = lua_gettop(L)
-            if lua_type(L, index) == LUA_TTABLE {
+            lua.rawGet(slots.objectOfNode, index: lua_Integer(node + 1))
+            let index = lua.top
+            if lua.type(at: index) == LUA_TTABLE {
                 graph.nodes.append(.table(try walkTable(at: index, node: node)))
-            } else if lua_iscfunction(L, index) != 0 {
+            } else if lua.isCFunction(at: index) {
                 graph.nodes.append(.swiftFunction(try walkSwiftFunction(at: index, node: node)))
             } else {
                 graph.nodes.append(.function(try walkFunction(at: index, node: node)))
             }
-            lua_settop(L, index - 1)
+            lua.setTop(index - 1)
         }
     }
 
@@ -95,11 +96,11 @@ struct LuaCargoCapture {
     /// One value: primitives are copied now; tables, Lua functions and Swift functions become
     /// nodes to walk later; globals and modules are named.
     private mutating func capture(at index: Int32, origin: LuaCargoOrigin) throws(LuaCargoRefusal) -> LuaCargoValue {
-        let type = lua_type(L, index)
+        let type = lua.type(at: index)
         if let plain = LuaCargoValue.plain(at: index, type: type, in: L) { return plain }
         switch type {
         case LUA_TTABLE:
-            if lua_rawequal(L, index, pushSlotsIfNeeded().globals) != 0 {
+            if lua.rawEqual(index, pushSlotsIfNeeded().globals) {
                 return .globals
             }
             if let module = module(at: index, origin: origin) {
@@ -107,14 +108,14 @@ struct LuaCargoCapture {
             }
             return .table(node: nodeIndex(of: index, origin: origin))
         case LUA_TFUNCTION:
-            if lua_iscfunction(L, index) == 0 {
+            if !lua.isCFunction(at: index) {
                 if let code = reusableCode(ofFunctionAt: index) { return .reusableFunction(code) }
                 return .function(node: nodeIndex(of: index, origin: origin))
             }
-            if lua_getupvalue(L, index, 1) == nil {
-                return .cFunction(LuaCFunctionPointer(function: lua_tocfunction(L, index)))
+            if !lua.pushUpvalue(of: index, 1) {
+                return .cFunction(LuaCFunctionPointer(function: lua.cFunction(at: index)!))
             }
-            desync_pop(L, 1)
+            lua.pop(1)
             if isSwiftFunction(at: index) {
                 return .function(node: nodeIndex(of: index, origin: origin))
             }
@@ -143,7 +144,7 @@ struct LuaCargoCapture {
     private mutating func reusableCode(ofFunctionAt index: Int32) -> LuaFunctionCode? {
         var dumpCache = pushSlotsIfNeeded().dumpCache
         guard let code = LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L),
-              let closure = lua_topointer(L, index)
+              let closure = lua.pointer(at: index)
         else { return nil }
         let id = ObjectIdentifier(code)
         if let seen = reusableClosures.first(where: { $0.code == id }) {
@@ -156,31 +157,31 @@ struct LuaCargoCapture {
     /// The node of the table or Lua function at absolute `index`, registering it when new.
     private mutating func nodeIndex(of index: Int32, origin: LuaCargoOrigin) -> Int {
         let slots = nodeTables()
-        lua_pushvalue(L, index)
-        if lua_rawget(L, slots.nodeOfObject) == LUA_TNUMBER {
-            let known = Int(lua_tointegerx(L, -1, nil))
-            desync_pop(L, 1)
+        lua.pushValue(at: index)
+        if lua.rawGet(slots.nodeOfObject) == LUA_TNUMBER {
+            let known = Int(lua.integerValue(at: -1))
+            lua.pop(1)
             return known
         }
-        desync_pop(L, 1)
+        lua.pop(1)
 
         let node = discoveredCount
         discoveredCount += 1
         origins.append(origin)
-        lua_pushvalue(L, index)
-        lua_pushinteger(L, lua_Integer(node))
-        lua_rawset(L, slots.nodeOfObject)
-        lua_pushvalue(L, index)
-        lua_rawseti(L, slots.objectOfNode, lua_Integer(node + 1))
+        lua.pushValue(at: index)
+        lua.push(integer: lua_Integer(node))
+        lua.rawSetValidKey(slots.nodeOfObject)  // the key: a table or function
+        lua.pushValue(at: index)
+        lua.rawSet(slots.objectOfNode, index: lua_Integer(node + 1))
         return node
     }
 
     private mutating func pushSlotsIfNeeded() -> Slots {
         if let slots { return slots }
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        let globals = lua_gettop(L)
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        let globals = lua.top
         LuaRegistryTable.push(.dumpedBytecode, onto: L)
-        for _ in 0..<4 { lua_pushnil(L) }
+        for _ in 0..<4 { lua.pushNil() }
         let made = Slots(
             globals: globals, dumpCache: globals + 1, nodeOfObject: globals + 2, objectOfNode: globals + 3,
             moduleNames: globals + 4, swiftFunctions: globals + 5)
@@ -193,10 +194,10 @@ struct LuaCargoCapture {
         let slots = pushSlotsIfNeeded()
         if !nodeTablesMade {
             nodeTablesMade = true
-            lua_createtable(L, 0, 0)
-            desync_replace(L, slots.nodeOfObject)
-            lua_createtable(L, 0, 0)
-            desync_replace(L, slots.objectOfNode)
+            lua.newTable(array: 0, fields: 0)
+            lua.replace(at: slots.nodeOfObject)
+            lua.newTable(array: 0, fields: 0)
+            lua.replace(at: slots.objectOfNode)
         }
         return slots
     }
@@ -212,13 +213,13 @@ struct LuaCargoCapture {
             buildModuleNames()
             moduleNamesBuilt = true
         }
-        lua_pushvalue(L, index)
-        guard lua_rawget(L, pushSlotsIfNeeded().moduleNames) == LUA_TSTRING else {
-            desync_pop(L, 1)
+        lua.pushValue(at: index)
+        guard lua.rawGet(pushSlotsIfNeeded().moduleNames) == LUA_TSTRING else {
+            lua.pop(1)
             return nil
         }
         let name = LuaBytes.read(at: -1, in: L)
-        desync_pop(L, 1)
+        lua.pop(1)
         return module(named: name, origin: origin)
     }
 
@@ -235,20 +236,20 @@ struct LuaCargoCapture {
     /// The name under which the table at `index` is in the registry's `_LOADED`, raw, found by
     /// walking it: the least name, bytewise, as `buildModuleNames` chooses; nil when it is none.
     private func scannedModuleName(of index: Int32) -> [UInt8]? {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        guard lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE else { return nil }
-        let loaded = lua_gettop(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        lua.push(cString: LUA_LOADED_TABLE)
+        guard lua.rawGet(DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE else { return nil }
+        let loaded = lua.top
         var found: [UInt8]?
-        lua_pushnil(L)
-        while lua_next(L, loaded) != 0 {
+        lua.pushNil()
+        while lua.next(loaded) {
             // Stack: key at -2, value at -1. Never convert the key in place: lua_next uses it.
-            if lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, index) != 0 {
+            if lua.type(at: -2) == LUA_TSTRING && lua.rawEqual(-1, index) {
                 let name = LuaBytes.read(at: -2, in: L)
                 if found.map({ name.lexicographicallyPrecedes($0) }) ?? true { found = name }
             }
-            desync_pop(L, 1)
+            lua.pop(1)
         }
         return found
     }
@@ -257,30 +258,30 @@ struct LuaCargoCapture {
     /// raw. A table loaded under several names goes by the least name, bytewise, so the choice
     /// does not depend on traversal order.
     private mutating func buildModuleNames() {
-        lua_createtable(L, 0, 16)
-        let names = lua_gettop(L)
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE {
-            let loaded = lua_gettop(L)
-            lua_pushnil(L)
-            while lua_next(L, loaded) != 0 {
+        lua.newTable(array: 0, fields: 16)
+        let names = lua.top
+        lua.push(cString: LUA_LOADED_TABLE)
+        if lua.rawGet(DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE {
+            let loaded = lua.top
+            lua.pushNil()
+            while lua.next(loaded) {
                 // Stack: key at -2, value at -1. Never convert the key in place: lua_next uses it.
-                if lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE {
-                    lua_pushvalue(L, -1)
-                    let taken = lua_rawget(L, names) == LUA_TSTRING
+                if lua.type(at: -2) == LUA_TSTRING && lua.type(at: -1) == LUA_TTABLE {
+                    lua.pushValue(at: -1)
+                    let taken = lua.rawGet(names) == LUA_TSTRING
                         && LuaBytes.read(at: -1, in: L).lexicographicallyPrecedes(LuaBytes.read(at: -3, in: L))
-                    desync_pop(L, 1)
+                    lua.pop(1)
                     if !taken {
-                        lua_pushvalue(L, -1)
-                        lua_pushvalue(L, -3)
-                        lua_rawset(L, names)
+                        lua.pushValue(at: -1)
+                        lua.pushValue(at: -3)
+                        lua.rawSetValidKey(names)  // the key: a table
                     }
                 }
-                desync_pop(L, 1)
+                lua.pop(1)
             }
         }
-        lua_settop(L, names)
-        desync_replace(L, pushSlotsIfNeeded().moduleNames)
+        lua.setTop(names)
+        lua.replace(at: pushSlotsIfNeeded().moduleNames)
     }
 
     /// Whether the C closure at `index` was made by `LuaSwiftFunction.push` in this state.
@@ -289,30 +290,30 @@ struct LuaCargoCapture {
         if !swiftFunctionsLooked {
             swiftFunctionsLooked = true
             if LuaRegistryTable.pushIfPresent(.swiftFunctions, onto: L) {
-                desync_replace(L, slots.swiftFunctions)
+                lua.replace(at: slots.swiftFunctions)
             }
         }
-        guard lua_type(L, slots.swiftFunctions) == LUA_TTABLE else { return false }
+        guard lua.type(at: slots.swiftFunctions) == LUA_TTABLE else { return false }
         return LuaSwiftFunction.function(at: index, in: L, known: slots.swiftFunctions) != nil
     }
 
     private mutating func walkTable(at index: Int32, node: Int) throws(LuaCargoRefusal) -> LuaCargoTable {
         let first = graph.entries.count
-        lua_pushnil(L)
-        while lua_next(L, index) != 0 {
-            let valueIndex = lua_gettop(L)
+        lua.pushNil()
+        while lua.next(index) {
+            let valueIndex = lua.top
             let key = try capture(at: valueIndex - 1, origin: LuaCargoOrigin(parent: node, step: .key))
             let value = try capture(at: valueIndex, origin: LuaCargoOrigin(parent: node, step: .field(key)))
             graph.entries.append(LuaCargoEntry(key: key, value: value))
-            desync_pop(L, 1)
+            lua.pop(1)
         }
         var metatable: Int?
-        if lua_getmetatable(L, index) != 0 {
-            metatable = nodeIndex(of: lua_gettop(L), origin: LuaCargoOrigin(parent: node, step: .metatable))
-            desync_pop(L, 1)
+        if lua.pushMetatable(index) {
+            metatable = nodeIndex(of: lua.top, origin: LuaCargoOrigin(parent: node, step: .metatable))
+            lua.pop(1)
         }
         let count = graph.entries.count - first
-        let arrayHint = min(Int(lua_rawlen(L, index)), count)
+        let arrayHint = min(Int(lua.rawLength(index)), count)
         return LuaCargoTable(
             entries: first..<graph.entries.count,
             arrayHint: Int32(clamping: arrayHint),
@@ -329,22 +330,22 @@ struct LuaCargoCapture {
         }
         var upvalues: [LuaCargoUpvalue] = []
         var upvalue: Int32 = 1
-        while let rawName = lua_getupvalue(L, index, upvalue) {
-            let valueIndex = lua_gettop(L)
+        while let rawName = lua.pushUpvalueNamed(of: index, upvalue) {
+            let valueIndex = lua.top
             let name = String(cString: rawName)
-            if name == "_ENV" && lua_rawequal(L, valueIndex, slots.globals) != 0 {
+            if name == "_ENV" && lua.rawEqual(valueIndex, slots.globals) {
                 upvalues.append(.targetGlobals)
-            } else if let id = lua_upvalueid(L, index, upvalue), let cell = cellByUpvalueID[id] {
+            } else if let id = lua.upvalueID(of: index, upvalue), let cell = cellByUpvalueID[id] {
                 upvalues.append(.cell(cell))
             } else {
                 let origin = LuaCargoOrigin(parent: node, step: .upvalue(name))
                 let value = try capture(at: valueIndex, origin: origin)
                 let cell = graph.cells.count
                 graph.cells.append(value)
-                if let id = lua_upvalueid(L, index, upvalue) { cellByUpvalueID[id] = cell }
+                if let id = lua.upvalueID(of: index, upvalue) { cellByUpvalueID[id] = cell }
                 upvalues.append(.cell(cell))
             }
-            desync_pop(L, 1)
+            lua.pop(1)
             upvalue += 1
         }
         return LuaCargoFunction(code: code, upvalues: upvalues)
@@ -358,10 +359,10 @@ struct LuaCargoCapture {
         }
         var upvalues: [LuaCargoValue] = []
         var upvalue: Int32 = 2
-        while lua_getupvalue(L, index, upvalue) != nil {
+        while lua.pushUpvalue(of: index, upvalue) {
             let origin = LuaCargoOrigin(parent: node, step: .cUpvalue(upvalue))
-            upvalues.append(try capture(at: lua_gettop(L), origin: origin))
-            desync_pop(L, 1)
+            upvalues.append(try capture(at: lua.top, origin: origin))
+            lua.pop(1)
             upvalue += 1
         }
         return LuaCargoSwiftFunction(function: LuaSwiftFunctionPointer(function: function), upvalues: upvalues)

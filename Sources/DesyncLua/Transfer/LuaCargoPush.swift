@@ -10,6 +10,7 @@ import CLua
 /// that a metatable's `__gc` is already present when `lua_setmetatable` checks for it.
 struct LuaCargoPush {
     private let L: OpaquePointer
+    private var lua: LuaStack { LuaStack(L) }
     private let graph: LuaCargoGraph
     /// Absolute slot of the table node index + 1 -> created object, when the graph has nodes.
     private var createdSlot: Int32 = 0
@@ -31,18 +32,18 @@ struct LuaCargoPush {
     mutating func pushAll(strict: Bool) -> Result<Int32, LuaTransferError> {
         let roots = Int32(graph.roots.count)
         precondition(
-            lua_checkstack(L, roots + Self.stackNeed) != 0,
+            lua.reserve(roots + Self.stackNeed),
             "desync: no Lua stack space for \(roots) transferred values")
-        let base = lua_gettop(L)
+        let base = lua.top
         if !graph.modules.isEmpty {
-            lua_createtable(L, Int32(clamping: graph.modules.count), 0)
-            modulesSlot = lua_gettop(L)
+            lua.newTable(array: Int32(clamping: graph.modules.count), fields: 0)
+            modulesSlot = lua.top
             for (index, module) in graph.modules.enumerated() {
                 if let problem = Self.pushModule(module, onto: L), strict {
-                    lua_settop(L, base)
+                    lua.setTop(base)
                     return .failure(problem)
                 }
-                lua_rawseti(L, modulesSlot, lua_Integer(index + 1))
+                lua.rawSet(modulesSlot, index: lua_Integer(index + 1))
             }
         }
         guard !graph.nodes.isEmpty else {
@@ -51,10 +52,10 @@ struct LuaCargoPush {
             return .success(roots)
         }
 
-        lua_createtable(L, Int32(clamping: graph.nodes.count), 0)
-        createdSlot = lua_gettop(L)
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        let globalsSlot = lua_gettop(L)
+        lua.newTable(array: Int32(clamping: graph.nodes.count), fields: 0)
+        createdSlot = lua.top
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        let globalsSlot = lua.top
 
         createNodes()
         fillNodes(globals: globalsSlot)
@@ -66,38 +67,39 @@ struct LuaCargoPush {
 
     /// Drops the bookkeeping between `base` and the top-level values just pushed.
     private func dropBookkeeping(above base: Int32) {
-        let bookkeepingCount = lua_gettop(L) - base - Int32(graph.roots.count)
+        let bookkeepingCount = lua.top - base - Int32(graph.roots.count)
         guard bookkeepingCount > 0 else { return }
-        lua_rotate(L, base + 1, -bookkeepingCount)
-        desync_pop(L, bookkeepingCount)
+        lua.rotate(base + 1, by: -bookkeepingCount)
+        lua.pop(bookkeepingCount)
     }
 
     /// Pushes the target's module: `package.loaded[name]` (raw) when present, else the result
     /// of `require(name)` run under `lua_pcall`. When that fails it pushes nil and returns why.
     static func pushModule(_ module: LuaCargoModule, onto L: OpaquePointer) -> LuaTransferError? {
-        let top = lua_gettop(L)
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        if lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE {
+        let lua = LuaStack(L)
+        let top = lua.top
+        lua.push(cString: LUA_LOADED_TABLE)
+        if lua.rawGet(DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE {
             LuaBytes.push(module.name, onto: L)
-            if lua_rawget(L, -2) != LUA_TNIL {
-                desync_remove(L, -2)
+            if lua.rawGet(-2) != LUA_TNIL {
+                lua.remove(at: -2)
                 return nil
             }
         }
-        lua_settop(L, top)
+        lua.setTop(top)
 
         // `desync_require` opens a library the target has not opened yet (`LazyLibraries`), and
         // calls the target's `require` (raw `_G.require`) for anything else.
-        lua_pushcclosure(L, desync_require, 0)
+        lua.pushCFunction(desync_require)
         LuaBytes.push(module.name, onto: L)
-        if desync_pcall(L, 1, 1, 0) == LUA_OK { return nil }
+        if lua.protectedCall(arguments: 1, results: 1) == LUA_OK { return nil }
         // Only a string or number is read: anything else could run a __tostring that raises.
-        let type = lua_type(L, -1)
+        let type = lua.type(at: -1)
         let reason = type == LUA_TSTRING || type == LUA_TNUMBER
-            ? String(cString: desync_tostring(L, -1))
-            : "(error object is a \(String(cString: lua_typename(L, type))) value)"
-        lua_settop(L, top)
-        lua_pushnil(L)
+            ? lua.string(at: -1) ?? ""
+            : "(error object is a \(lua.typeName(of: type)) value)"
+        lua.setTop(top)
+        lua.pushNil()
         let name = String(decoding: module.name, as: UTF8.self)
         let path = module.path.isEmpty ? "" : "\(module.path): "
         return LuaTransferError(message: "\(path)module '\(name)' cannot be loaded in the target: \(reason)")
@@ -107,19 +109,19 @@ struct LuaCargoPush {
         for (node, content) in graph.nodes.enumerated() {
             switch content {
             case .table(let table):
-                lua_createtable(L, table.arrayHint, table.hashHint)
+                lua.newTable(array: table.arrayHint, fields: table.hashHint)
             case .function(let function):
                 LuaBytecode.pushFresh(function.code, onto: L)
             case .swiftFunction(let function):
                 // Upvalues are set in `fillNodes`, once every node they may refer to exists.
                 let count = Int32(function.upvalues.count)
-                precondition(lua_checkstack(L, count + 5) != 0, "desync: Lua stack overflow while pushing a Swift function")
+                precondition(lua.reserve(count + 5), "desync: Lua stack overflow while pushing a Swift function")
                 // One of desync's own functions arrives as the target's own (`rawequal`).
                 if count == 0, LuaSwiftFunction.pushModuleFunction(function.function.function, onto: L) { break }
-                for _ in 0..<count { lua_pushnil(L) }
+                for _ in 0..<count { lua.pushNil() }
                 LuaSwiftFunction.push(function.function.function, upvalues: count, onto: L)
             }
-            lua_rawseti(L, createdSlot, lua_Integer(node + 1))
+            lua.rawSet(createdSlot, index: lua_Integer(node + 1))
         }
     }
 
@@ -134,38 +136,40 @@ struct LuaCargoPush {
                 for entry in graph.entries[table.entries] {
                     push(entry.key)
                     push(entry.value)
-                    lua_rawset(L, -3)
+                    // Checked: a key that is a module the target could not load is nil there,
+                    // and lua_rawset raises for a nil key (the pair is dropped instead).
+                    lua.rawSet(-3)
                 }
-                desync_pop(L, 1)
+                lua.pop(1)
             case .function(let function):
                 pushCreated(node)
                 for (offset, upvalue) in function.upvalues.enumerated() {
                     let number = Int32(offset + 1)
                     switch upvalue {
                     case .targetGlobals:
-                        lua_pushvalue(L, globals)
-                        _ = lua_setupvalue(L, -2, number)
+                        lua.pushValue(at: globals)
+                        _ = lua.setUpvalue(of: -2, number)
                     case .cell(let cell):
                         if let owner = cellOwners[cell] {
                             pushCreated(owner.node)
-                            lua_upvaluejoin(L, -2, number, -1, owner.upvalue)
-                            desync_pop(L, 1)
+                            lua.joinUpvalue(of: -2, number, to: -1, owner.upvalue)
+                            lua.pop(1)
                         } else {
                             push(graph.cells[cell])
-                            _ = lua_setupvalue(L, -2, number)
+                            _ = lua.setUpvalue(of: -2, number)
                             cellOwners[cell] = (node, number)
                         }
                     }
                 }
-                desync_pop(L, 1)
+                lua.pop(1)
             case .swiftFunction(let function):
                 guard !function.upvalues.isEmpty else { continue }
                 pushCreated(node)
                 for (offset, upvalue) in function.upvalues.enumerated() {
                     push(upvalue)
-                    _ = lua_setupvalue(L, -2, Int32(offset + 2))
+                    _ = lua.setUpvalue(of: -2, Int32(offset + 2))
                 }
-                desync_pop(L, 1)
+                lua.pop(1)
             }
         }
     }
@@ -175,19 +179,19 @@ struct LuaCargoPush {
             guard case .table(let table) = content, let metatable = table.metatable else { continue }
             pushCreated(node)
             pushCreated(metatable)
-            lua_setmetatable(L, -2)
-            desync_pop(L, 1)
+            lua.setMetatable(-2)
+            lua.pop(1)
         }
     }
 
     private func pushCreated(_ node: Int) {
-        lua_rawgeti(L, createdSlot, lua_Integer(node + 1))
+        lua.rawGet(createdSlot, index: lua_Integer(node + 1))
     }
 
     private func push(_ value: LuaCargoValue) {
         switch value {
         case .table(let node), .function(let node): pushCreated(node)
-        case .module(let module): lua_rawgeti(L, modulesSlot, lua_Integer(module + 1))
+        case .module(let module): lua.rawGet(modulesSlot, index: lua_Integer(module + 1))
         default: Self.pushFlat(value, onto: L)
         }
     }
@@ -195,32 +199,34 @@ struct LuaCargoPush {
     /// Pushes a new closure of `closure.code` with its upvalues set. Its upvalues are flat, so
     /// this needs 2 stack slots beyond the closure.
     private static func pushClosure(_ closure: LuaCargoClosure, onto L: OpaquePointer) {
-        precondition(lua_checkstack(L, 4) != 0, "desync: no Lua stack space for a transferred function")
+        let lua = LuaStack(L)
+        precondition(lua.reserve(4), "desync: no Lua stack space for a transferred function")
         LuaBytecode.pushFresh(closure.code, onto: L)
         for (offset, value) in closure.upvalues.enumerated() {
             if closure.selfReferences & (1 << offset) != 0 {
-                lua_pushvalue(L, -1)
+                lua.pushValue(at: -1)
             } else {
                 pushFlat(value, onto: L)
             }
-            if lua_setupvalue(L, -2, Int32(offset + 1)) == nil { desync_pop(L, 1) }
+            if !lua.setUpvalue(of: -2, Int32(offset + 1)) { lua.pop(1) }
         }
     }
 
     /// Pushes a value that refers to no node and no module (what `LuaFlatCapture` makes).
     static func pushFlat(_ value: LuaCargoValue, onto L: OpaquePointer) {
+        let lua = LuaStack(L)
         switch value {
-        case .luaNil: lua_pushnil(L)
-        case .boolean(let value): lua_pushboolean(L, value ? 1 : 0)
-        case .integer(let value): lua_pushinteger(L, value)
-        case .float(let value): lua_pushnumber(L, value)
+        case .luaNil: lua.pushNil()
+        case .boolean(let value): lua.push(value)
+        case .integer(let value): lua.push(integer: value)
+        case .float(let value): lua.push(number: value)
         case .string(let bytes): LuaBytes.push(bytes, onto: L)
         case .reusableFunction(let code): LuaBytecode.pushReusable(code, onto: L)
         case .closure(let closure): pushClosure(closure, onto: L)
         case .flatTable(let bytes): LuaFlatTable.push(bytes, onto: L)
-        case .cFunction(let pointer): lua_pushcclosure(L, pointer.function, 0)
+        case .cFunction(let pointer): lua.pushCFunction(pointer.function, upvalues: 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
-        case .globals: lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        case .globals: lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
         case .table, .function, .module: preconditionFailure("desync: a node or module value pushed without its graph")
         }
     }

@@ -35,14 +35,15 @@ extension LuaCargoValue {
     /// The value at `index` when it is copied as it is (nil, a boolean, a number, a string), whose
     /// Lua type is `type`; nil for every other type. Both captures, flat and full, start here.
     static func plain(at index: Int32, type: Int32, in L: OpaquePointer) -> LuaCargoValue? {
+        let lua = LuaStack(L)
         switch type {
         case LUA_TNIL:
             return .luaNil
         case LUA_TBOOLEAN:
-            return .boolean(lua_toboolean(L, index) != 0)
+            return .boolean(lua.boolean(at: index))
         case LUA_TNUMBER:
-            return lua_isinteger(L, index) != 0
-                ? .integer(lua_tointegerx(L, index, nil)) : .float(lua_tonumberx(L, index, nil))
+            return lua.isInteger(at: index)
+                ? .integer(lua.integerValue(at: index)) : .float(lua.numberValue(at: index))
         case LUA_TSTRING:
             return .string(LuaBytes.read(at: index, in: L))
         default:

@@ -35,15 +35,16 @@ enum LuaClosureFactory {
     static let works: Bool = LuaPrivateLayout.allowed && selfCheck()
 
     private static func make(from bytecode: [UInt8], function: ChunkReader.Function, in L: OpaquePointer) -> [UInt8]? {
+        let lua = LuaStack(L)
         let n = function.upvalueCount
         let names = (1...n).map { "u\($0)" }.joined(separator: ",")
         let source = "local \(names) = ... return function() return \(names) end"
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        guard luaL_loadstring(L, source) == LUA_OK else { return nil }
+        let top = lua.top
+        defer { lua.setTop(top) }
+        guard lua.loadString(source) == LUA_OK else { return nil }
         var template: [UInt8] = []
         template.reserveCapacity(256)
-        guard withUnsafeMutablePointer(to: &template, { lua_dump(L, appendBytes, $0, 0) }) == 0,
+        guard withUnsafeMutablePointer(to: &template, { lua.dump(strip: false, writer: appendBytes, data: $0) }) == 0,
               let layout = ChunkReader.template(in: template, upvalueCount: n),
               template[0..<ChunkReader.headerSize] == bytecode[0..<ChunkReader.headerSize]
         else { return nil }
@@ -62,26 +63,27 @@ enum LuaClosureFactory {
     /// Makes a factory for a known function with two upvalues in a scratch state, and checks that
     /// its closures have fresh cells of their own and run the function.
     private static func selfCheck() -> Bool {
-        guard let L = desync_newstate() else { return false }
-        defer { lua_close(L) }
+        guard let lua = LuaStack.newUncountedState() else { return false }
+        let L = lua.state
+        defer { lua.close() }
         let chunk = "local a, b = 0, 'x' return function(n) a = a + n return a, b end"
-        guard luaL_loadstring(L, chunk) == LUA_OK, desync_pcall(L, 0, 1, 0) == LUA_OK else { return false }
+        guard lua.loadString(chunk) == LUA_OK, lua.protectedCall(arguments: 0, results: 1) == LUA_OK else { return false }
         var bytes: [UInt8] = []
-        guard withUnsafeMutablePointer(to: &bytes, { lua_dump(L, appendBytes, $0, 0) }) == 0,
+        guard withUnsafeMutablePointer(to: &bytes, { lua.dump(strip: false, writer: appendBytes, data: $0) }) == 0,
               let function = ChunkReader.function(in: bytes), function.upvalueCount == 2,
               let factory = make(from: bytes, function: function, in: L)
         else { return false }
         let code = "local f, g = ... debug.setupvalue(f, 1, 10) debug.setupvalue(f, 2, 'y') debug.setupvalue(g, 1, 20) "
             + "local a, b = f(1) local c, d = g(2) "
             + "return a == 11 and b == 'y' and c == 22 and d == nil and debug.getupvalue(f, 2) == 'b'"
-        guard luaL_loadstring(L, code) == LUA_OK else { return false }
+        guard lua.loadString(code) == LUA_OK else { return false }
         for _ in 0..<2 {
             let status = factory.withUnsafeBytes { raw in
-                luaL_loadbufferx(L, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, "=factory", "b")
+                lua.load(bytes: raw, name: "=factory", mode: "b")
             }
-            guard status == LUA_OK, desync_pcall(L, 0, 1, 0) == LUA_OK, lua_type(L, -1) == LUA_TFUNCTION else { return false }
+            guard status == LUA_OK, lua.protectedCall(arguments: 0, results: 1) == LUA_OK, lua.type(at: -1) == LUA_TFUNCTION else { return false }
         }
-        return desync_pcall(L, 2, 1, 0) == LUA_OK && lua_toboolean(L, -1) != 0
+        return lua.protectedCall(arguments: 2, results: 1) == LUA_OK && lua.boolean(at: -1)
     }
 }
 

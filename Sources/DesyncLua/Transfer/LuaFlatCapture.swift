@@ -14,8 +14,9 @@ enum LuaFlatCapture {
     /// function, or anything refused, whose error path the full capture reports). Leaves the
     /// stack as it was; needs 8 free slots.
     static func storage(from L: OpaquePointer, first: Int32, count: Int32) -> LuaCargo.Storage? {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
         var dumpCache: Int32 = 0
         var closureTaken = false
         var tableTaken = false
@@ -53,10 +54,11 @@ enum LuaFlatCapture {
         _ a: LuaCargoValue, at aIndex: Int32, with b: LuaCargoValue, at bIndex: Int32,
         in L: OpaquePointer
     ) -> Bool {
+        let lua = LuaStack(L)
         guard case .reusableFunction(let first) = a, case .reusableFunction(let second) = b, first === second else {
             return false
         }
-        return lua_rawequal(L, aIndex, bIndex) == 0
+        return !lua.rawEqual(aIndex, bIndex)
     }
 
     /// One flat value, or nil when the value at `index` is not flat. `dumpCache`: see
@@ -67,14 +69,15 @@ enum LuaFlatCapture {
     private static func value(
         at index: Int32, dumpCache: inout Int32, closureTaken: inout Bool, tableTaken: inout Bool, in L: OpaquePointer
     ) -> LuaCargoValue? {
-        let type = lua_type(L, index)
+        let lua = LuaStack(L)
+        let type = lua.type(at: index)
         if let plain = LuaCargoValue.plain(at: index, type: type, in: L) { return plain }
         switch type {
         case LUA_TFUNCTION:
             if let code = LuaBytecode.reusableCode(ofFunctionAt: index, cache: &dumpCache, in: L) {
                 return .reusableFunction(code)
             }
-            guard !closureTaken, lua_iscfunction(L, index) == 0,
+            guard !closureTaken, !lua.isCFunction(at: index),
                   let closure = closure(at: index, dumpCache: &dumpCache, in: L)
             else { return nil }
             closureTaken = true
@@ -100,8 +103,9 @@ enum LuaFlatCapture {
     /// The code is taken first: it may allocate, which can run a finalizer that replaces the
     /// value at `index` (then `code` gives nil). Reading the upvalues allocates nothing in Lua.
     private static func closure(at index: Int32, dumpCache: inout Int32, in L: OpaquePointer) -> LuaCargoClosure? {
-        guard lua_getupvalue(L, index, closureUpvalueLimit + 1) == nil else {
-            desync_pop(L, 1)
+        let lua = LuaStack(L)
+        guard !lua.pushUpvalue(of: index, closureUpvalueLimit + 1) else {
+            lua.pop(1)
             return nil
         }
         guard let code = LuaBytecode.code(ofFunctionAt: index, cache: &dumpCache, reusable: false, in: L) else {
@@ -111,27 +115,27 @@ enum LuaFlatCapture {
         upvalues.reserveCapacity(Int(closureUpvalueLimit))
         var number: Int32 = 1
         var selfReferences: UInt8 = 0
-        while lua_getupvalue(L, index, number) != nil {
-            defer { desync_pop(L, 1) }
-            let type = lua_type(L, -1)
+        while lua.pushUpvalue(of: index, number) {
+            defer { lua.pop(1) }
+            let type = lua.type(at: -1)
             if let plain = LuaCargoValue.plain(at: -1, type: type, in: L) {
                 upvalues.append(plain)
             } else if type == LUA_TTABLE {
-                lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-                let isGlobals = lua_rawequal(L, -1, -2) != 0
-                desync_pop(L, 1)
+                lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+                let isGlobals = lua.rawEqual(-1, -2)
+                lua.pop(1)
                 guard isGlobals else { return nil }
                 upvalues.append(.globals)
             } else if type == LUA_TUSERDATA, let object = LuaProxy.object(at: -1, in: L) {
                 upvalues.append(.shared(object))
-            } else if type == LUA_TFUNCTION, lua_rawequal(L, -1, index) != 0 {
+            } else if type == LUA_TFUNCTION, lua.rawEqual(-1, index) {
                 upvalues.append(.luaNil)
                 selfReferences |= 1 << (number - 1)
             } else {
                 return nil
             }
-            let cell = lua_upvalueid(L, index, number)
-            for earlier in 1..<number where lua_upvalueid(L, index, earlier) == cell {
+            let cell = lua.upvalueID(of: index, number)
+            for earlier in 1..<number where lua.upvalueID(of: index, earlier) == cell {
                 return nil
             }
             number += 1

@@ -31,29 +31,30 @@ enum LuaFlatTable {
     /// would take more than `byteLimit`). Uses raw access only and allocates nothing in Lua (so
     /// no finalizer runs). Needs 4 free stack slots; leaves the stack as it was.
     static func capture(tableAt index: Int32, in L: OpaquePointer) -> [UInt8]? {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        if lua_getmetatable(L, index) != 0 { return nil }
-        lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
-        guard lua_rawequal(L, -1, index) == 0 else { return nil }
-        desync_pop(L, 1)
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        if lua.pushMetatable(index) { return nil }
+        lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
+        guard !lua.rawEqual(-1, index) else { return nil }
+        lua.pop(1)
         // Written on the stack first, then copied once into an array of the exact size: appends
         // to a growing array cost 200 instructions a value (callgrind).
         return withUnsafeTemporaryAllocation(byteCount: byteLimit, alignment: 8) { buffer -> [UInt8]? in
             var writer = Writer(buffer: buffer, offset: headerSize)
             var count = 0
-            lua_pushnil(L)
-            while lua_next(L, index) != 0 {
+            lua.pushNil()
+            while lua.next(index) {
                 count += 1
                 // Keys are never converted in place (`write` reads a string only as a string):
                 // lua_next goes on from the key.
                 guard count <= entryLimit, writer.write(valueAt: -2, in: L), writer.write(valueAt: -1, in: L) else {
                     return nil
                 }
-                desync_pop(L, 1)
+                lua.pop(1)
             }
             guard !isModule(index, in: L) else { return nil }
-            let arrayHint = min(Int(lua_rawlen(L, index)), count)
+            let arrayHint = min(Int(lua.rawLength(index)), count)
             buffer.storeBytes(of: Int32(arrayHint).littleEndian, toByteOffset: 0, as: Int32.self)
             buffer.storeBytes(of: Int32(count - arrayHint).littleEndian, toByteOffset: 4, as: Int32.self)
             return [UInt8](UnsafeRawBufferPointer(rebasing: buffer[..<writer.offset]))
@@ -71,20 +72,23 @@ enum LuaFlatTable {
         /// Writes the value at `index` when it is a boolean, a number or a string and fits;
         /// false otherwise.
         mutating func write(valueAt index: Int32, in L: OpaquePointer) -> Bool {
-            switch lua_type(L, index) {
+            let lua = LuaStack(L)
+            switch lua.type(at: index) {
             case LUA_TBOOLEAN:
-                return write(tag: lua_toboolean(L, index) != 0 ? trueTag : falseTag)
+                return write(tag: lua.boolean(at: index) ? trueTag : falseTag)
             case LUA_TNUMBER:
-                if lua_isinteger(L, index) != 0 {
-                    return write(tag: integerTag) && write(word: UInt64(bitPattern: Int64(lua_tointegerx(L, index, nil))))
+                if lua.isInteger(at: index) {
+                    return write(tag: integerTag) && write(word: UInt64(bitPattern: Int64(lua.integerValue(at: index))))
                 }
-                return write(tag: floatTag) && write(word: lua_tonumberx(L, index, nil).bitPattern)
+                return write(tag: floatTag) && write(word: lua.numberValue(at: index).bitPattern)
             case LUA_TSTRING:
-                var length = 0
-                guard let start = lua_tolstring(L, index, &length), offset + 5 + length <= buffer.count else { return false }
+                guard let string = lua.bytesOfString(at: index), offset + 5 + string.count <= buffer.count else { return false }
+                let length = string.count
                 buffer[offset] = stringTag
                 buffer.storeBytes(of: UInt32(length).littleEndian, toByteOffset: offset + 1, as: UInt32.self)
-                if length > 0 { (buffer.baseAddress! + offset + 5).copyMemory(from: start, byteCount: length) }
+                if length > 0, let start = string.baseAddress {
+                    (buffer.baseAddress! + offset + 5).copyMemory(from: start, byteCount: length)
+                }
                 offset += 5 + length
                 return true
             default:
@@ -110,53 +114,57 @@ enum LuaFlatTable {
     /// Whether the table at `index` is in the registry's `_LOADED` (what `package.loaded` is)
     /// under a string key: then it crosses by name, as the full capture sends it.
     private static func isModule(_ index: Int32, in L: OpaquePointer) -> Bool {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        lua_pushstring(L, LUA_LOADED_TABLE)
-        guard lua_rawget(L, DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE else { return false }
-        let loaded = lua_gettop(L)
-        lua_pushnil(L)
-        while lua_next(L, loaded) != 0 {
-            if lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, index) != 0 { return true }
-            desync_pop(L, 1)
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        lua.push(cString: LUA_LOADED_TABLE)
+        guard lua.rawGet(DESYNC_LUA_REGISTRYINDEX) == LUA_TTABLE else { return false }
+        let loaded = lua.top
+        lua.pushNil()
+        while lua.next(loaded) {
+            if lua.type(at: -2) == LUA_TSTRING && lua.rawEqual(-1, index) { return true }
+            lua.pop(1)
         }
         return false
     }
 
     /// Pushes a new table made from `bytes` (what `capture` made). Needs 3 free stack slots.
     static func push(_ bytes: [UInt8], onto L: OpaquePointer) {
+        let lua = LuaStack(L)
         bytes.withUnsafeBytes { raw in
             let arrayHint = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: Int32.self))
             let hashHint = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: Int32.self))
-            lua_createtable(L, arrayHint, hashHint)
+            lua.newTable(array: arrayHint, fields: hashHint)
             var offset = headerSize
             while offset < raw.count {
                 offset = pushValue(from: raw, at: offset, onto: L)
                 offset = pushValue(from: raw, at: offset, onto: L)
-                lua_rawset(L, -3)
+                // The key was a key of the captured table: never nil or NaN.
+                lua.rawSetValidKey(-3)
             }
         }
     }
 
     /// Pushes the value encoded at `offset` and returns the offset after it.
     private static func pushValue(from raw: UnsafeRawBufferPointer, at offset: Int, onto L: OpaquePointer) -> Int {
+        let lua = LuaStack(L)
         let tag = raw[offset]
         let payload = offset + 1
         switch tag {
         case falseTag, trueTag:
-            lua_pushboolean(L, tag == trueTag ? 1 : 0)
+            lua.push(tag == trueTag)
             return payload
         case integerTag:
-            lua_pushinteger(L, lua_Integer(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: payload, as: Int64.self))))
+            lua.push(integer: lua_Integer(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: payload, as: Int64.self))))
             return payload + 8
         case floatTag:
             let bits = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: payload, as: UInt64.self))
-            lua_pushnumber(L, lua_Number(bitPattern: bits))
+            lua.push(number: lua_Number(bitPattern: bits))
             return payload + 8
         default:
             let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: payload, as: UInt32.self)))
             let start = raw.baseAddress!.advanced(by: payload + 4).assumingMemoryBound(to: CChar.self)
-            _ = lua_pushlstring(L, start, length)
+            lua.push(bytes: start, count: length)
             return payload + 4 + length
         }
     }

@@ -33,8 +33,9 @@ enum LuaPrototype {
     /// lives), or nil when the value is not a Lua closure or the layout is not the expected one.
     @inline(__always)
     static func address(ofClosureAt index: Int32, in L: OpaquePointer) -> UnsafeRawPointer? {
-        guard layoutHolds, lua_type(L, index) == LUA_TFUNCTION, lua_iscfunction(L, index) == 0,
-              let closure = lua_topointer(L, index)
+        let lua = LuaStack(L)
+        guard layoutHolds, lua.type(at: index) == LUA_TFUNCTION, !lua.isCFunction(at: index),
+              let closure = lua.pointer(at: index)
         else { return nil }
         return address(ofClosure: closure)
     }
@@ -51,25 +52,26 @@ enum LuaPrototype {
     }
 
     private static func checkLayout() -> Bool {
-        guard MemoryLayout<UnsafeRawPointer>.size == 8, let L = desync_newstate() else { return false }
-        defer { lua_close(L) }
+        guard MemoryLayout<UnsafeRawPointer>.size == 8, let lua = LuaStack.newUncountedState() else { return false }
+        let L = lua.state
+        defer { lua.close() }
         let chunk = """
             local made = {}
             for i = 1, 2 do made[i] = function(x) return x + i end end
             return made[1], made[2], function(x) return x - 1 end, function(x) return x - 1 end
             """
-        guard luaL_loadstring(L, chunk) == LUA_OK, desync_pcall(L, 0, 4, 0) == LUA_OK else { return false }
+        guard lua.loadString(chunk) == LUA_OK, lua.protectedCall(arguments: 0, results: 4) == LUA_OK else { return false }
         // Before following the pointer at `prototypeOffset`, the fields around it must be where
         // Lua 5.4 has them: the upvalue count, and the first upvalue's cell (`lua_upvalueid`, from
         // the public API) right after `p`. Every read stays within the closure (32 bytes with no
         // upvalue, 40 with one), so a liblua with another layout fails the check without a stray
         // read, instead of dereferencing whatever sits at that offset.
         func raw(_ index: Int32, upvalues: UInt8) -> UnsafeRawPointer? {
-            guard let closure = lua_topointer(L, index),
+            guard let closure = lua.pointer(at: index),
                   closure.load(fromByteOffset: tagOffset, as: UInt8.self) == closureTag,
                   closure.load(fromByteOffset: upvalueCountOffset, as: UInt8.self) == upvalues,
                   upvalues == 0 || closure.load(fromByteOffset: upvaluesOffset, as: UnsafeRawPointer?.self)
-                      == UnsafeRawPointer(lua_upvalueid(L, index, 1)),
+                      == UnsafeRawPointer(lua.upvalueID(of: index, 1)),
                   let proto = closure.load(fromByteOffset: prototypeOffset, as: UnsafeRawPointer?.self),
                   proto.load(fromByteOffset: tagOffset, as: UInt8.self) == prototypeTag
             else { return nil }
@@ -85,10 +87,11 @@ enum LuaPrototype {
     }
 
     private static func dump(_ L: OpaquePointer, _ index: Int32) -> [UInt8] {
+        let lua = LuaStack(L)
         var bytes: [UInt8] = []
-        lua_pushvalue(L, index)
-        _ = withUnsafeMutablePointer(to: &bytes) { lua_dump(L, appendChunk, $0, 0) }
-        desync_pop(L, 1)
+        lua.pushValue(at: index)
+        _ = withUnsafeMutablePointer(to: &bytes) { lua.dump(strip: false, writer: appendChunk, data: $0) }
+        lua.pop(1)
         return bytes
     }
 }

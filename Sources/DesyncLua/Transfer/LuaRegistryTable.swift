@@ -62,24 +62,26 @@ enum LuaRegistryTable {
     /// Pushes the table and returns true when the state has it; pushes nothing and returns false
     /// otherwise. Uses one stack slot.
     static func pushIfPresent(_ table: LuaRegistryTable, onto L: OpaquePointer) -> Bool {
-        if lua_rawgetp(L, DESYNC_LUA_REGISTRYINDEX, table.registryKey) == LUA_TTABLE { return true }
-        desync_pop(L, 1)
+        let lua = LuaStack(L)
+        if lua.rawGet(DESYNC_LUA_REGISTRYINDEX, pointer: table.registryKey) == LUA_TTABLE { return true }
+        lua.pop(1)
         return false
     }
 
     /// Pushes the table, creating it when missing. Uses three stack slots at most.
     static func push(_ table: LuaRegistryTable, onto L: OpaquePointer) {
-        if lua_rawgetp(L, DESYNC_LUA_REGISTRYINDEX, table.registryKey) == LUA_TTABLE { return }
-        desync_pop(L, 1)
-        lua_createtable(L, 0, 0)
-        lua_createtable(L, 0, 1)
-        lua_pushstring(L, "__mode")
+        let lua = LuaStack(L)
+        if lua.rawGet(DESYNC_LUA_REGISTRYINDEX, pointer: table.registryKey) == LUA_TTABLE { return }
+        lua.pop(1)
+        lua.newTable(array: 0, fields: 0)
+        lua.newTable(array: 0, fields: 1)
+        lua.push("__mode")
         table.weakMode.withUTF8Buffer { bytes in
-            _ = lua_pushlstring(L, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+            lua.push(bytes: bytes.baseAddress, count: bytes.count)
         }
-        lua_rawset(L, -3)
-        lua_setmetatable(L, -2)
-        lua_pushvalue(L, -1)
-        lua_rawsetp(L, DESYNC_LUA_REGISTRYINDEX, table.registryKey)
+        lua.rawSetValidKey(-3)  // the key: "__mode"
+        lua.setMetatable(-2)
+        lua.pushValue(at: -1)
+        lua.rawSet(DESYNC_LUA_REGISTRYINDEX, pointer: table.registryKey)
     }
 }

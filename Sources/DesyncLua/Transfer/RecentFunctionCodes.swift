@@ -45,21 +45,22 @@ final class RecentFunctionCodes {
     /// same key: Lua code can reach the registry (`debug.getregistry()`) and empty or fill that
     /// table, and then the address would no longer be reserved for the remembered function.
     func code(ofFunctionAt index: Int32, in L: OpaquePointer) -> LuaFunctionCode? {
+        let lua = LuaStack(L)
         // The type first: for a full userdata `lua_topointer` is its block, not a GC object, and
         // `key` reads at fixed offsets (a finalizer may have put one where the function was).
-        guard strongRef != 0, lua_type(L, index) == LUA_TFUNCTION, lua_iscfunction(L, index) == 0,
-              let closure = lua_topointer(L, index)
+        guard strongRef != 0, lua.type(at: index) == LUA_TFUNCTION, !lua.isCFunction(at: index),
+              let closure = lua.pointer(at: index)
         else { return nil }
         let key = Self.key(ofClosure: closure)
         let slot = Self.slot(of: key)
         guard keys[slot] == key else { return nil }
-        defer { desync_pop(L, 2) }
-        guard lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(weakly[slot] ? weakRef : strongRef)) == LUA_TTABLE else {
-            lua_pushnil(L)
+        defer { lua.pop(2) }
+        guard lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(weakly[slot] ? weakRef : strongRef)) == LUA_TTABLE else {
+            lua.pushNil()
             return nil
         }
-        guard lua_rawgeti(L, -1, lua_Integer(slot + 1)) == LUA_TFUNCTION, lua_iscfunction(L, -1) == 0,
-              let kept = lua_topointer(L, -1), Self.key(ofClosure: kept) == key
+        guard lua.rawGet(-1, index: lua_Integer(slot + 1)) == LUA_TFUNCTION, !lua.isCFunction(at: -1),
+              let kept = lua.pointer(at: -1), Self.key(ofClosure: kept) == key
         else { return nil }
         return codes[slot]
     }
@@ -76,8 +77,9 @@ final class RecentFunctionCodes {
         _ code: LuaFunctionCode, forClosure closure: UnsafeRawPointer, at index: Int32, nothingToBind: Bool,
         in L: OpaquePointer
     ) {
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
         let (strong, strongIsNew) = table(ref: &strongRef, weak: false, in: L)
         let (weak, weakIsNew) = table(ref: &weakRef, weak: true, in: L)
         if strongIsNew || weakIsNew {
@@ -85,14 +87,14 @@ final class RecentFunctionCodes {
             keys = [UnsafeRawPointer?](repeating: nil, count: Self.capacity)
             codes = [LuaFunctionCode?](repeating: nil, count: Self.capacity)
         }
-        lua_pushvalue(L, index)
-        guard lua_topointer(L, -1) == closure, lua_iscfunction(L, -1) == 0 else { return }
+        lua.pushValue(at: index)
+        guard lua.pointer(at: -1) == closure, !lua.isCFunction(at: -1) else { return }
         let key = Self.key(ofClosure: closure)
         let slot = Self.slot(of: key)
         // Both tables' array parts hold every slot, so these stores allocate nothing.
-        lua_rawseti(L, nothingToBind ? strong : weak, lua_Integer(slot + 1))
-        lua_pushnil(L)
-        lua_rawseti(L, nothingToBind ? weak : strong, lua_Integer(slot + 1))
+        lua.rawSet(nothingToBind ? strong : weak, index: lua_Integer(slot + 1))
+        lua.pushNil()
+        lua.rawSet(nothingToBind ? weak : strong, index: lua_Integer(slot + 1))
         keys[slot] = key
         codes[slot] = code
         weakly[slot] = !nothingToBind
@@ -101,23 +103,24 @@ final class RecentFunctionCodes {
     /// Pushes the keep-alive table `ref` names and returns its absolute index; when it is missing
     /// (first use, or Lua code replaced it), makes a new one first, and says so.
     private func table(ref: inout Int32, weak: Bool, in L: OpaquePointer) -> (index: Int32, isNew: Bool) {
-        if ref != 0, lua_rawgeti(L, DESYNC_LUA_REGISTRYINDEX, lua_Integer(ref)) == LUA_TTABLE { return (lua_gettop(L), false) }
-        if ref != 0 { desync_pop(L, 1) }
-        lua_createtable(L, Int32(Self.capacity), 0)
+        let lua = LuaStack(L)
+        if ref != 0, lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(ref)) == LUA_TTABLE { return (lua.top, false) }
+        if ref != 0 { lua.pop(1) }
+        lua.newTable(array: Int32(Self.capacity), fields: 0)
         if weak {
-            lua_createtable(L, 0, 1)
-            lua_pushstring(L, "__mode")
-            lua_pushstring(L, "v")
-            lua_rawset(L, -3)
-            lua_setmetatable(L, -2)
+            lua.newTable(array: 0, fields: 1)
+            lua.push("__mode")
+            lua.push("v")
+            lua.rawSetValidKey(-3)  // the key: "__mode"
+            lua.setMetatable(-2)
         }
         // Every slot exists from the start (false), so storing into it never grows the table.
         for slot in 1...Self.capacity {
-            lua_pushboolean(L, 0)
-            lua_rawseti(L, -2, lua_Integer(slot))
+            lua.push(false)
+            lua.rawSet(-2, index: lua_Integer(slot))
         }
-        lua_pushvalue(L, -1)
-        ref = luaL_ref(L, DESYNC_LUA_REGISTRYINDEX)
-        return (lua_gettop(L), true)
+        lua.pushValue(at: -1)
+        ref = lua.reference(in: DESYNC_LUA_REGISTRYINDEX)
+        return (lua.top, true)
     }
 }
