@@ -73,6 +73,22 @@ struct MisuseMessageTests {
         #expect(errors.contains("desync: sync or wait on ledger from inside one of its own jobs would wait forever"), "\(errors)")
     }
 
+    @Test("a wait that reaches its own object through a queue paused behind after names both objects")
+    func afterGateCycleMessage() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let pool = Scheduler(maxThreads: 0)
+            let a = Desync(0, label: "A", scheduler: pool)
+            let b = Desync(0, label: "B", scheduler: pool)
+            b.sync { _ in
+                let fromB = b.future { _ in 1 }
+                _ = a.after(fromB) { _, _ in }
+                a.sync { _ in }
+            }
+        }
+        let errors = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(errors.contains("desync: deadlock: a wait on A inside a job of B: A is paused behind `after` until work of B is done"), "\(errors)")
+    }
+
     @Test("a negative pool size names the number")
     func negativeThreadsMessage() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

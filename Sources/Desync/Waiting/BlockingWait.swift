@@ -132,6 +132,12 @@ package enum BlockingWait {
             case .ran:
                 continue
             case .deadlock(let message):
+                // Reached through queues paused behind `after`: the object waited for is not the
+                // one this job belongs to; name both.
+                if let waited = path.first?.driver as? QueueCore, let here = link.driver as? QueueCore,
+                   message == here.reentrancyMessage {
+                    return .deadlock("desync: deadlock: a wait on \(waited.label) inside a job of \(here.label): \(waited.label) is paused behind `after` until work of \(here.label) is done, which waits for this job")
+                }
                 return .deadlock(message)
             case .stuck where deadline == nil:
                 return .stuck
