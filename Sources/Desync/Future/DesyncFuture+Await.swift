@@ -34,7 +34,11 @@ extension DesyncFuture {
             // to let go of: a job among them that syncs the current object would stop the
             // program as re-entrant. Off the current executor, as a nonisolated await was.
             if CurrentQueue.running != nil { return try await valueOffCurrentJob() }
-            return try await awaitValue()
+            // Spelled out here rather than in a function both call: an async call allocates its
+            // frame from the task, and a round trip that never suspends needs none.
+            runQueueHere()
+            if !isDone { try await untilDone() }
+            return try finishedValue()
         }
     }
 
@@ -43,11 +47,25 @@ extension DesyncFuture {
     /// executor preference).
     @concurrent
     private func valueOffCurrentJob() async throws -> Success {
-        try await awaitValue()
+        runQueueHere()
+        if !isDone { try await untilDone() }
+        return try finishedValue()
     }
 
-    /// `value`, on the caller's executor.
-    private nonisolated(nonsending) func awaitValue() async throws -> Success {
+    /// The round trip of an idle object: the job runs here, with no suspension at all. Not on a
+    /// simulated scheduler, whose schedule picks what runs (`untilDone`).
+    private func runQueueHere() {
+        if Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0, driver?.simulatingScheduler != nil {
+            return
+        }
+        guard let queue = driver as? QueueCore, !Task.isCancelled else { return }
+        queue.runJobs(forAwaiterOf: self)
+        if !isDone { spinBriefly() }
+    }
+
+    /// Suspends, and runs the queue when nobody else will, until the future is done; throws
+    /// `CancellationError` if the task is cancelled first.
+    private nonisolated(nonsending) func untilDone() async throws {
         if !isDone, Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0,
            let scheduler = driver?.simulatingScheduler {
             if Task.isCancelled { throw CancellationError() }
@@ -61,12 +79,7 @@ extension DesyncFuture {
                 while !isDone, !Task.isCancelled { await suspend(alsoWakingOn: nil) }
             }
             if !isDone { throw CancellationError() }
-            return try finishedValue()
-        }
-        // The round trip of an idle object: the job runs here, with no suspension at all.
-        if !isDone, let queue = driver as? QueueCore, !Task.isCancelled {
-            queue.runJobs(forAwaiterOf: self)
-            if !isDone { spinBriefly() }
+            return
         }
         while !isDone {
             if Task.isCancelled { throw CancellationError() }
@@ -84,7 +97,6 @@ extension DesyncFuture {
                 queue.runJobs(forAwaiterOf: self)
             }
         }
-        return try finishedValue()
     }
 
     /// Looks at `isDone` for a moment before suspending: a pool thread woken for an earlier job
