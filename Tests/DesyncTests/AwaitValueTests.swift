@@ -60,6 +60,40 @@ struct AwaitValueTests {
         #expect(object.sync { $0 } == 200)
     }
 
+    @Test("awaited from an actor, the job runs on the actor's thread: no hop to the global pool and back")
+    @MainActor
+    func awaitFromActorStaysOnActor() async throws {
+        // 0 pool threads: only the awaiting code runs the job, so where it runs is where `value`
+        // ran. A nonisolated `value` left the main actor for Swift's global pool (one thread
+        // wake-up), ran the job there, and came back (another): 18-48 µs a round trip.
+        let object = Desync(0, scheduler: Scheduler(maxThreads: 0))
+        for _ in 0..<50 {
+            let awaiting = currentThread
+            let ranOn = try await object.future { value -> UInt in value += 1; return currentThread }.value
+            #expect(ranOn == awaiting)
+            #expect(currentThread == awaiting)
+        }
+        #expect(object.sync { $0 } == 50)
+    }
+
+    @Test("an actor on a desync object awaiting another object's future whose job syncs the first: no false re-entrancy")
+    func awaitFromActorOnDesync() async throws {
+        let pool = Scheduler(maxThreads: 2)
+        defer { pool.shutdown(timeout: .seconds(10)) }
+        let first = Desync(0, label: "first", scheduler: pool)
+        let second = Desync(0, label: "second", scheduler: pool)
+        let actor = AwaitingQueueActor(object: first)
+        // The await lets go of the actor, so `first` is free for the other job's sync; running
+        // that job inside the actor's own job would stop the program ("would wait forever").
+        let sum = try await bounded {
+            var sum = 0
+            for index in 0..<50 { sum += try await actor.awaitJob(on: second, adding: index) }
+            return sum
+        }
+        #expect(sum == (0..<50).reduce(0, +))
+        #expect(second.sync { $0 } == 50)
+    }
+
     @Test("with 0 pool threads, await value runs the queued jobs itself, in order")
     func zeroThreadsReadyQueue() async throws {
         for _ in 0..<20 {
@@ -158,5 +192,23 @@ struct AwaitValueTests {
             #expect(objects.map { $0.sync { $0 } } == Array(repeating: 100, count: 10))
             pool.shutdown(timeout: .seconds(10))
         }
+    }
+}
+
+/// An actor on a desync object's queue that awaits a future of another object.
+actor AwaitingQueueActor {
+    let object: Desync<Int>
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        object.executor.asUnownedSerialExecutor()
+    }
+
+    init(object: Desync<Int>) {
+        self.object = object
+    }
+
+    func awaitJob(on other: Desync<Int>, adding amount: Int) async throws -> Int {
+        let mine = object
+        return try await other.future { count in count += 1; return mine.sync { $0 } + amount }.value
     }
 }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a task in `await value` drives its future's queue: the async counterpart of the blocking
 /// waiter's rules (`QueueCore.drive`), without ever waiting on a thread.
 extension QueueCore {
@@ -24,8 +32,13 @@ extension QueueCore {
     func runJobs(forAwaiterOf future: any Waitable) {
         let me = ThreadID.current
         guard claimIfReady(on: me) else { return }
+        // The thread's scratch batch, taken out while in use: a job run here may be an async
+        // job whose code awaits another future, which runs that queue with a batch of its own.
+        let scratch = AwaiterBatch.current
         var batch = JobList()
+        swap(&batch, &scratch.jobs)
         drain(limit: Self.turnLimit, until: future, onPoolThread: false, batch: &batch)
+        swap(&batch, &scratch.jobs)
     }
 
     /// See `AwaiterNeed`.
@@ -43,5 +56,34 @@ extension QueueCore {
         case .running:
             return .wakeOn(DesyncTimer(deadline: .now + Self.awaiterPoll, queue: scheduler.timers))
         }
+    }
+}
+
+/// A thread's batch for the jobs its awaiting tasks run (`runJobs(forAwaiterOf:)`), kept from
+/// one await to the next as a pool thread keeps its own from turn to turn: a fresh one allocated
+/// and freed its storage on every round trip (about 350 instructions of ~5,900, callgrind).
+/// `drain` leaves it empty, and lets go of a big backlog's storage.
+final class AwaiterBatch {
+    var jobs = JobList()
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { pointer in
+            // Optional on Linux, not on Darwin.
+            guard let pointer = pointer as UnsafeMutableRawPointer? else { return }
+            Unmanaged<AwaiterBatch>.fromOpaque(pointer).release()
+        }
+        if status != 0 { desyncFatal("desync: cannot create a thread-local key") }
+        return key
+    }()
+
+    /// The calling thread's batch, made on its first await; freed when the thread exits.
+    static var current: AwaiterBatch {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<AwaiterBatch>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let batch = AwaiterBatch()
+        pthread_setspecific(key, Unmanaged.passRetained(batch).toOpaque())
+        return batch
     }
 }

@@ -13,8 +13,13 @@ extension DesyncFuture {
     /// is not busy on a thread that leaves it before reaching this job; the task then looks again
     /// every 50 ms.
     ///
-    /// A task that runs jobs runs them on its own thread (a thread of Swift's cooperative pool),
-    /// as an actor's methods are: a job that blocks that thread blocks it for the task's time.
+    /// A task that runs jobs runs them on its own thread, as an actor's methods are: a job that
+    /// blocks that thread blocks it for the task's time. `value` runs where its caller runs
+    /// (`nonisolated(nonsending)`): awaited from an actor (the main actor, say), the jobs it runs
+    /// run on that actor's executor, in its isolation, with no hop to Swift's global pool and
+    /// back (two thread wake-ups). Awaited from inside a job of a desync object (an actor on a
+    /// ``DesyncExecutor``), it leaves that job first, as an actor's await lets go of the actor,
+    /// so the jobs it runs may `sync` on that object.
     ///
     /// Cancelling the awaiting task ends the await at once with a `CancellationError` (unless the
     /// job is already done: then its outcome); a task cancelled before it awaits runs no job.
@@ -22,45 +27,75 @@ extension DesyncFuture {
     ///
     /// On a simulated scheduler (``Scheduler/simulate(_:)``) the awaiting task runs the
     /// schedule on its thread until the job is done, as ``wait()`` does.
-    public var value: Success {
+    public nonisolated(nonsending) var value: Success {
         get async throws {
-            if !isDone, Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0,
-               let scheduler = driver?.simulatingScheduler {
-                if Task.isCancelled { throw CancellationError() }
-                if CurrentQueue.running == nil {
-                    if scheduler.simulatedWait(for: self, until: nil, stop: { Task.isCancelled }) == .stuck {
-                        desyncFatal(Simulation.stuckMessage)
-                    }
-                } else {
-                    // Inside a job (an async job's slice): the task suspends, and the schedule
-                    // runs the future's job, and this job's next slice, when it picks them.
-                    while !isDone, !Task.isCancelled { await suspend(alsoWakingOn: nil) }
-                }
-                if !isDone { throw CancellationError() }
-                return try finishedValue()
-            }
-            // The round trip of an idle object: the job runs here, with no suspension at all.
-            if !isDone, let queue = driver as? QueueCore, !Task.isCancelled {
-                queue.runJobs(forAwaiterOf: self)
-                if !isDone { spinBriefly() }
-            }
-            while !isDone {
-                if Task.isCancelled { throw CancellationError() }
-                let queue = driver as? QueueCore
-                let alsoWakeOn: (any Waitable)?
-                switch queue?.awaiterNeeds() ?? .nothing {
-                case .nothing: alsoWakeOn = nil
-                case .runNow:
-                    queue?.runJobs(forAwaiterOf: self)
-                    continue
-                case .wakeOn(let gate): alsoWakeOn = gate
-                }
-                await suspend(alsoWakingOn: alsoWakeOn)
-                if !isDone, !Task.isCancelled, let queue {
-                    queue.runJobs(forAwaiterOf: self)
-                }
-            }
+            if isDone { return try finishedValue() }
+            // Running jobs here would nest them inside the current job, which the await is meant
+            // to let go of: a job among them that syncs the current object would stop the
+            // program as re-entrant. Off the current executor, as a nonisolated await was.
+            if CurrentQueue.running != nil { return try await valueOffCurrentJob() }
+            // Spelled out here rather than in a function both call: an async call allocates its
+            // frame from the task, and a round trip that never suspends needs none.
+            runQueueHere()
+            if !isDone { try await untilDone() }
             return try finishedValue()
+        }
+    }
+
+    /// `value` for a caller inside a desync job: the await leaves the job (an actor on a
+    /// ``DesyncExecutor``) for Swift's global pool, or stays in an async job's slice (its task
+    /// executor preference).
+    @concurrent
+    private func valueOffCurrentJob() async throws -> Success {
+        runQueueHere()
+        if !isDone { try await untilDone() }
+        return try finishedValue()
+    }
+
+    /// The round trip of an idle object: the job runs here, with no suspension at all. Not on a
+    /// simulated scheduler, whose schedule picks what runs (`untilDone`).
+    private func runQueueHere() {
+        if Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0, driver?.simulatingScheduler != nil {
+            return
+        }
+        guard let queue = driver as? QueueCore, !Task.isCancelled else { return }
+        queue.runJobs(forAwaiterOf: self)
+        if !isDone { spinBriefly() }
+    }
+
+    /// Suspends, and runs the queue when nobody else will, until the future is done; throws
+    /// `CancellationError` if the task is cancelled first.
+    private nonisolated(nonsending) func untilDone() async throws {
+        if !isDone, Simulation.simulatingSchedulers.load(ordering: .relaxed) > 0,
+           let scheduler = driver?.simulatingScheduler {
+            if Task.isCancelled { throw CancellationError() }
+            if CurrentQueue.running == nil {
+                if scheduler.simulatedWait(for: self, until: nil, stop: { Task.isCancelled }) == .stuck {
+                    desyncFatal(Simulation.stuckMessage)
+                }
+            } else {
+                // Inside a job (an async job's slice): the task suspends, and the schedule
+                // runs the future's job, and this job's next slice, when it picks them.
+                while !isDone, !Task.isCancelled { await suspend(alsoWakingOn: nil) }
+            }
+            if !isDone { throw CancellationError() }
+            return
+        }
+        while !isDone {
+            if Task.isCancelled { throw CancellationError() }
+            let queue = driver as? QueueCore
+            let alsoWakeOn: (any Waitable)?
+            switch queue?.awaiterNeeds() ?? .nothing {
+            case .nothing: alsoWakeOn = nil
+            case .runNow:
+                queue?.runJobs(forAwaiterOf: self)
+                continue
+            case .wakeOn(let gate): alsoWakeOn = gate
+            }
+            await suspend(alsoWakingOn: alsoWakeOn)
+            if !isDone, !Task.isCancelled, let queue {
+                queue.runJobs(forAwaiterOf: self)
+            }
         }
     }
 

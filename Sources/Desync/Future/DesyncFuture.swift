@@ -213,16 +213,21 @@ public final class DesyncFuture<Success: Sendable>: Sendable {
 
     /// Runs `job` as this future's body on `queue`: nothing if it was cancelled, else records its
     /// outcome, once the queue no longer counts the job as pending.
+    ///
+    /// No `Result` in between: in this unspecialised code, making one looked up its metadata at
+    /// run time twice a job, a tenth of an `await value` round trip's instructions (callgrind).
     func run(in queue: QueueCore, _ job: () throws -> Success) {
         guard start() else { return }
-        let outcome: Result<Success, any Error>
+        let value: Success
         do {
-            outcome = .success(try job())
+            value = try job()
         } catch {
-            outcome = .failure(error)
+            queue.jobFinishing()
+            finish(error: error)
+            return
         }
         queue.jobFinishing()
-        finish(outcome)
+        finish(value: value)
     }
 }
 
