@@ -15,21 +15,26 @@ import NIOConcurrencyHelpers
 /// of results wait for a reader: the backpressure is exact. When the input is closed and
 /// drained, the pipe closes its output and runs its `onFinish`. When the output is closed by its
 /// reader, the pipe stops, leaving the input as it is.
-package final class ChannelPipe<Value, Input: Sendable, Output: Sendable>: Sendable {
+///
+/// The drain path is inlinable, down to the channels' transitions, so that it is specialised for
+/// the types of the module that makes the pipe (the Lua host's `LuaCargo`): unspecialised, each
+/// item cost thousands of instructions of generic metadata lookups.
+@usableFromInline package final class ChannelPipe<Value, Input: Sendable, Output: Sendable>: Sendable {
     /// Items one drain job takes before it goes to the back of the object's queue.
+    @inlinable
     package static var batchLimit: Int { 64 }
 
-    private let object: Desync<Value>
-    package let input: DesyncChannel<Input>
+    @usableFromInline let object: Desync<Value>
+    @usableFromInline package let input: DesyncChannel<Input>
     /// Where the results go; nil for a pipe that keeps them in the object (`pipeIn`).
-    package let output: DesyncChannel<Output>?
+    @usableFromInline package let output: DesyncChannel<Output>?
     /// Runs the body on one item; a nil result sends nothing.
-    private let body: @Sendable (inout Value, Input) -> Output?
+    @usableFromInline let body: @Sendable (inout Value, Input) -> Output?
     /// Runs before each take from the input (the Lua host refills a generator stream there).
-    private let beforeTake: (@Sendable () -> Void)?
+    @usableFromInline let beforeTake: (@Sendable () -> Void)?
     /// What a thread waiting on this pipe runs with 0 pool threads; also its output's producer.
     package let driver: PipeDriver
-    private let state = NIOLockedValueBox(PipeState<Output>())
+    @usableFromInline let state = NIOLockedValueBox(PipeState<Output>())
 
     /// A pipe from `input` through `body` on `object`, into `output` if there is one; it starts
     /// with ``start(onFinish:)``.
@@ -51,19 +56,22 @@ package final class ChannelPipe<Value, Input: Sendable, Output: Sendable>: Senda
 
     /// Starts the pipe; `onFinish` runs once the input is closed and every item was processed
     /// (after the output is closed), on the thread that finds so.
+    @inlinable
     package func start(onFinish: (@Sendable () -> Void)? = nil) {
         state.withLockedValue { $0.onFinish = onFinish }
         schedule()
     }
 
     /// Queues a drain job unless one is queued already or the pipe is done.
-    private func schedule() {
+    @inlinable
+    func schedule() {
         guard state.withLockedValue({ $0.schedule() }) else { return }
         object.async(kind: .pipe) { value in self.drain(&value) }
     }
 
     /// The body of a drain job.
-    private func drain(_ value: inout Value) {
+    @inlinable
+    func drain(_ value: inout Value) {
         guard flushHeld() else { return }
         var taken = 0
         while true {
@@ -105,7 +113,8 @@ package final class ChannelPipe<Value, Input: Sendable, Output: Sendable>: Senda
     ///
     /// `scheduled` is cleared before registering: a callback firing right away then finds it
     /// clear and queues the next job; only this job registers, so there is one callback at most.
-    private func rearm(_ register: (@escaping @Sendable () -> Void) -> Bool) {
+    @inlinable
+    func rearm(_ register: (@escaping @Sendable () -> Void) -> Bool) {
         state.withLockedValue { $0.unschedule() }
         if !register({ self.schedule() }) { schedule() }
     }
@@ -113,7 +122,8 @@ package final class ChannelPipe<Value, Input: Sendable, Output: Sendable>: Senda
     /// Sends the result a drain job left because the output was full (another sender filled the
     /// room it saw). False when it must wait again: the output is full (the pipe then waits for
     /// room) or closed by its reader (the pipe then stops).
-    private func flushHeld() -> Bool {
+    @inlinable
+    func flushHeld() -> Bool {
         guard let output, let held = state.withLockedValue({ $0.takeHeld() }) else { return true }
         do {
             if try output.trySend(held) { return true }
@@ -126,12 +136,14 @@ package final class ChannelPipe<Value, Input: Sendable, Output: Sendable>: Senda
     }
 
     /// The output was closed by its reader.
-    private func stop() {
+    @inlinable
+    func stop() {
         state.withLockedValue { $0.stop() }
     }
 
     /// The input is closed and every item was processed.
-    private func finish() {
+    @inlinable
+    func finish() {
         let onFinish = state.withLockedValue { $0.finish() }
         output?.close()
         onFinish?()

@@ -1,3 +1,4 @@
+import DequeModule
 import NIOConcurrencyHelpers
 
 /// A first-in first-out channel for any number of senders and receivers, bounded or not, with a
@@ -30,7 +31,9 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     /// What a timed ``receive(timeout:)`` got.
     public typealias ReceiveResult = DesyncReceiveResult<Element>
 
-    private let state: NIOLockedValueBox<ChannelState<Element>>
+    /// Internal, for the inlinable hot paths (`trySend`, `tryReceive`, readiness): so that they
+    /// are specialised where the element type is known (see ``ChannelState``).
+    @usableFromInline let state: NIOLockedValueBox<ChannelState<Element>>
 
     /// A channel holding at most `capacity` items (1 or more) before `send` waits, or any number
     /// when `capacity` is nil.
@@ -42,17 +45,21 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     }
 
     /// The most items the channel holds before `send` waits; nil when unbounded.
+    @inlinable
     public var capacity: Int? { state.withLockedValue { $0.capacity } }
 
     /// True once ``close()`` was called (items may still be waiting to be received).
+    @inlinable
     public var isClosed: Bool { state.withLockedValue { $0.isClosed } }
 
     /// Items sent and not yet received (not counting senders still waiting for room).
+    @inlinable
     public var count: Int { state.withLockedValue { $0.buffer.count } }
 
     /// Closes the channel. Threads and tasks waiting to receive get nil once the items already
     /// sent are gone; waiting senders throw ``DesyncChannelError/closed``. Calling it again does
     /// nothing.
+    @inlinable
     public func close() {
         state.withLockedValue { $0.close() }.perform()
     }
@@ -80,6 +87,7 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     }
 
     /// Sends `item` if there is room now; returns false, not sending it, when the channel is full.
+    @inlinable
     public func trySend(_ item: Element) throws(DesyncChannelError) -> Bool {
         switch state.withLockedValue({ $0.send(item, orWait: nil) }) {
         case .sent(let wakeups):
@@ -203,6 +211,7 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
 
     /// The next item if there is one now, `.closed` when closed and drained, else `.timeout`;
     /// never waits.
+    @inlinable
     package func tryReceive() -> ReceiveResult {
         switch state.withLockedValue({ $0.receive(orWait: nil) }) {
         case .item(let item, let wakeups):
@@ -332,6 +341,7 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     /// wait for input holding neither a thread nor a task: register, and on the callback, take
     /// items with `receive(timeout: .zero)` until it reports `.timeout`, then register again
     /// (another receiver may have taken the item first).
+    @inlinable
     package func whenReadable(_ callback: @escaping @Sendable () -> Void) -> Bool {
         state.withLockedValue { $0.whenReadable(callback) }
     }
@@ -340,14 +350,17 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
     /// waiting or the channel closes; returns false without registering when that is so already.
     /// The pipe writing into this channel waits for room this way (another sender may fill the
     /// room first: it then registers again).
+    @inlinable
     package func whenWritable(_ callback: @escaping @Sendable () -> Void) -> Bool {
         state.withLockedValue { $0.whenWritable(callback) }
     }
 
     /// True when a send would not wait now: there is room, or the channel is closed.
+    @inlinable
     package var hasRoom: Bool { state.withLockedValue { $0.hasRoom } }
 
     /// Whether a send would go through now, in one look.
+    @inlinable
     package var sendReadiness: SendReadiness {
         state.withLockedValue { state in
             if state.isClosed { return .closed }
@@ -364,7 +377,7 @@ public final class DesyncChannel<Element: Sendable>: Sendable {
 }
 
 /// What a send would meet now.
-package enum SendReadiness: Sendable {
+@usableFromInline package enum SendReadiness: Sendable {
     case room, full, closed
 }
 

@@ -9,7 +9,7 @@
 ///
 /// Holds the objects' queues, not the pipes: a pipe's completion future keeps its driver, and a
 /// driver that kept the pipe would keep it forever through its callbacks.
-package final class PipeDriver: WaitDriver {
+@usableFromInline package final class PipeDriver: WaitDriver {
     /// How many pipes upstream a waiter follows.
     static let depth = 32
 

@@ -17,7 +17,7 @@ import Synchronization
 /// The state is an atomic (as in Rust's parker), so that `unpark()` on a thread that is not asleep
 /// (it is running, or about to park) makes no system call: it only sets the token. The mutex and
 /// condition are used only when the thread really sleeps.
-package final class Parker: @unchecked Sendable {
+@usableFromInline package final class Parker: @unchecked Sendable {
     // @unchecked: the pthread mutex and condition are thread-safe; `state` is atomic.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -94,7 +94,7 @@ package final class Parker: @unchecked Sendable {
 
     /// Wakes the thread sleeping in `park()`, or makes its next `park()` return at once. Makes a
     /// system call only when the thread sleeps.
-    package func unpark() {
+    @usableFromInline package func unpark() {
         guard state.exchange(Self.notified, ordering: .releasing) == Self.parked else { return }
         // Taking the mutex orders this signal after the sleeper's wait began: it cannot be lost.
         pthread_mutex_lock(mutex)
