@@ -61,19 +61,11 @@ struct LifetimeTests {
     /// 1000 of 1000 values alive after `future { }.wait()` on 1000 new objects).
     @Test("objects whose jobs a waiting caller ran are released, with 0 pool threads too", arguments: [0, 2])
     func objectsRunByWaitersAreReleased(threads: Int) throws {
-        final class Releases: Sendable {
-            let count = Atomic<Int>(0)
-        }
-        final class Witness: Sendable {
-            let releases: Releases
-            init(_ releases: Releases) { self.releases = releases }
-            deinit { releases.count.add(1, ordering: .relaxed) }
-        }
         let releases = Releases()
         let scheduler = Scheduler(maxThreads: threads)
         defer { scheduler.shutdown(timeout: .seconds(10)) }
         for round in 0..<300 {
-            let object = Desync(Witness(releases), scheduler: scheduler)
+            let object = Desync(Released(releases), scheduler: scheduler)
             if round.isMultiple(of: 2) {
                 _ = try object.future { _ in round }.wait()
             } else {
@@ -90,21 +82,13 @@ struct LifetimeTests {
     /// a waiting caller's own job, the queue running dry), with pool threads and without.
     @Test("what every job captured is released once the jobs ran", arguments: [0, 1, 2])
     func capturesAreReleased(threads: Int) {
-        final class Releases: Sendable {
-            let count = Atomic<Int>(0)
-        }
-        final class Capture: Sendable {
-            let releases: Releases
-            init(_ releases: Releases) { self.releases = releases }
-            deinit { releases.count.add(1, ordering: .relaxed) }
-        }
         let released = Releases()
         let scheduler = Scheduler(maxThreads: threads)
         let object = Desync(0, scheduler: scheduler)
         let gateOpener = Desync(0, scheduler: scheduler)
         let jobs = 1000
         for index in 0..<jobs {
-            let capture = Capture(released)
+            let capture = Released(released)
             if index == 500 {
                 // A closed gate in the middle of a batch: the jobs before it ran, the rest wait.
                 let first = gateOpener.future { _ in 1 }
@@ -151,4 +135,16 @@ struct LifetimeTests {
         last.open()
         #expect(releasedWhenSyncReturned, "the async job's capture was still alive after sync returned")
     }
+}
+
+/// How many `Released` values were freed.
+private final class Releases: Sendable {
+    let count = Atomic<Int>(0)
+}
+
+/// A value that counts itself in its `Releases` when it is freed.
+private final class Released: Sendable {
+    let releases: Releases
+    init(_ releases: Releases) { self.releases = releases }
+    deinit { releases.count.add(1, ordering: .relaxed) }
 }
