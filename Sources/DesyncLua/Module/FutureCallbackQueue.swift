@@ -63,6 +63,21 @@ final class FutureCallbackQueue: Sendable {
         }
     }
 
+    /// The state saw `future` done (`f:wait()` or `f:result()` returned its outcome): its
+    /// callbacks are ready now, and the eventfd readable, even if the future's own wake-up,
+    /// which runs just after it publishes its outcome, has not told them yet.
+    func seenDone(_ future: LuaFuture) {
+        state.withLockedValue { state in
+            let done = state.waiting.filter { $0.value.future === future }.sorted { $0.key < $1.key }
+            guard !done.isEmpty else { return }
+            for (number, ready) in done {
+                state.waiting.removeValue(forKey: number)
+                state.ready.append(ready)
+            }
+            if state.eventFD >= 0 { Self.signal(state.eventFD) }
+        }
+    }
+
     /// Everything ready, oldest first; the eventfd stops being readable.
     func takeAll() -> [Ready] {
         state.withLockedValue { state in

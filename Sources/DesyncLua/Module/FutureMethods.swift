@@ -48,7 +48,10 @@ enum FutureMethods {
         }
         let describe = { future.object.map { "cannot wait for a future of desync.object: \($0.name)" } ?? "cannot wait for desync.\(future.label)" }
         return try call.await(future.future, of: future.object, timeout: timeout, describe: describe()) { call, outcome in
-            if outcome != nil { future.markObserved() }
+            if outcome != nil {
+                future.markObserved()
+                (try? call.context)?.existingFutureCallbacks?.seenDone(future)
+            }
             return try deliver(call, future, outcome)
         }
     }

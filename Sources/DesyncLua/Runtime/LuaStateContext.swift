@@ -25,7 +25,14 @@ final class LuaStateContext {
     /// thread, which may be asleep in a wait: it fills the streams before it sleeps again.
     let generatorDemand: GeneratorDemand
     /// `f:on_done` callbacks waiting for this state's `desync.poll()`; made on first use.
-    lazy var futureCallbacks = FutureCallbackQueue()
+    var futureCallbacks: FutureCallbackQueue {
+        if let existingFutureCallbacks { return existingFutureCallbacks }
+        let queue = FutureCallbackQueue()
+        existingFutureCallbacks = queue
+        return queue
+    }
+    /// `futureCallbacks` if this state made it.
+    private(set) var existingFutureCallbacks: FutureCallbackQueue?
     /// An object state's `io.stdout`, which writes whole lines; nil for the host's.
     var standardOutput: StateStandardOutput?
     /// The `package.path` and `package.cpath` an object state's `package` library gets when it
