@@ -12,6 +12,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <string.h>
+#include "memory.h"
 
 typedef struct {
     const char *name;
@@ -36,6 +37,7 @@ static const int desync_lazy_library_count = sizeof(desync_lazy_libraries) / siz
    addresses of statics: each Swift file that uses this header gets its own copy of a static. */
 #define DESYNC_LAZY_HOOK_KEY "desync.lazy.hook"
 #define DESYNC_LAZY_NEXT_KEY "desync.lazy.next"
+#define DESYNC_LAZY_METATABLE_KEY "desync.lazy.metatable"
 
 /// True when `L` opens libraries lazily (an object's state), false for a state with them all.
 static inline int desync_lazy_enabled(lua_State *L) {
@@ -48,10 +50,39 @@ static inline int desync_lazy_enabled(lua_State *L) {
 static inline int desync_lazy_open_all(lua_State *L);
 static inline int desync_lazy_preload(lua_State *L);
 
+/// Takes the metatable that opens libraries off the globals, where it is still there.
+static inline void desync_lazy_drop_metatable(lua_State *L) {
+    if (!desync_lazy_enabled(L)) return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    if (lua_getmetatable(L, -1)) {
+        lua_pushstring(L, DESYNC_LAZY_METATABLE_KEY);
+        lua_rawget(L, LUA_REGISTRYINDEX);
+        if (lua_rawequal(L, -1, -2)) {
+            lua_pushnil(L);
+            lua_setmetatable(L, -4);
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+}
+
 /// Pushes `package.loaded[name]`, opening the library of that name if it is one of the lazy ones
 /// and not open yet; returns 0 (pushing nothing) when `name` is no lazy library or `L` has none.
 /// An opened library becomes a global unless a global of that name is set already.
+static inline int desync_lazy_open_unlimited(lua_State *L, const char *name);
+
 static inline int desync_lazy_open(lua_State *L, const char *name) {
+    /* A library opens as if it had been open from the start, when the state's memory limit did
+       not apply yet: opening never fails for the limit (it counts from then on). */
+    desync_memory *m = desync_memory_of(L);
+    int may_fail = m != NULL ? m->may_fail : 0;
+    if (m != NULL) m->may_fail = 0;
+    int opened = desync_lazy_open_unlimited(L, name);
+    if (m != NULL) m->may_fail = may_fail;
+    return opened;
+}
+
+static inline int desync_lazy_open_unlimited(lua_State *L, const char *name) {
     const desync_lazy_library *library = NULL;
     for (int i = 0; i < desync_lazy_library_count; i++) {
         if (strcmp(desync_lazy_libraries[i].name, name) == 0) library = &desync_lazy_libraries[i];
@@ -66,19 +97,39 @@ static inline int desync_lazy_open(lua_State *L, const char *name) {
     lua_pop(L, 1);
     /* The debug library reaches around everything (metatables, the registry): all the others
        open first (the debug library is none of theirs: no recursion). */
-    if (strcmp(name, LUA_DBLIBNAME) == 0) {
+    int isDebug = strcmp(name, LUA_DBLIBNAME) == 0;
+    if (isDebug) {
         for (int i = 0; i < desync_lazy_library_count; i++) {
             if (strcmp(desync_lazy_libraries[i].name, LUA_DBLIBNAME) != 0 && desync_lazy_open(L, desync_lazy_libraries[i].name)) lua_pop(L, 1);
         }
+    }
+    int isPackage = strcmp(name, LUA_LOADLIBNAME) == 0;
+    if (isPackage) {
+        /* luaopen_package sets the global `require`: one the job set already stays. */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+        lua_pushstring(L, "require");
+        lua_rawget(L, -2);
+        lua_remove(L, -2);
     }
     if (library->open != NULL) {
         lua_pushcfunction(L, library->open);
         lua_pushstring(L, name);
         lua_call(L, 1, 1);
         lua_pushvalue(L, -1);
-        lua_setfield(L, -3, name);
+        lua_setfield(L, isPackage ? -4 : -3, name);
     } else {
         lua_pushnil(L);
+    }
+    if (isPackage) {
+        /* Stack: loaded, the job's require, library. */
+        if (!lua_isnil(L, -2)) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+            lua_pushstring(L, "require");
+            lua_pushvalue(L, -4);
+            lua_rawset(L, -3);
+            lua_pop(L, 1);
+        }
+        lua_remove(L, -2);
     }
     /* Stack: loaded, library. The hook finishes it (package paths, io's stdout, desync's module). */
     lua_pushstring(L, DESYNC_LAZY_HOOK_KEY);
@@ -97,6 +148,7 @@ static inline int desync_lazy_open(lua_State *L, const char *name) {
         lua_rawset(L, -4);
     }
     lua_pop(L, 2);
+    if (isDebug) desync_lazy_drop_metatable(L);
     if (strcmp(name, LUA_LOADLIBNAME) == 0 && lua_istable(L, -1)) {
         /* `require` of a library not open yet opens it the lazy way. */
         luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
@@ -113,11 +165,36 @@ static inline int desync_lazy_open(lua_State *L, const char *name) {
     return 1;
 }
 
-/// Opens every lazy library not open yet.
+/// Opens every lazy library not open yet, and takes the metatable that opens them off the
+/// globals (where it is still there): the globals are then as in a state with everything open.
 static inline int desync_lazy_open_all(lua_State *L) {
     for (int i = 0; i < desync_lazy_library_count; i++) {
         if (desync_lazy_open(L, desync_lazy_libraries[i].name)) lua_pop(L, 1);
     }
+    desync_lazy_drop_metatable(L);
+    return 0;
+}
+
+/// Whether the value at `index` is the globals table while it still has the metatable that opens
+/// libraries.
+static inline int desync_lazy_is_lazy_globals(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    if (!lua_istable(L, index) || !desync_lazy_enabled(L)) return 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    int isGlobals = lua_rawequal(L, index, -1);
+    lua_pop(L, 1);
+    if (!isGlobals || !lua_getmetatable(L, index)) return 0;
+    lua_pushstring(L, DESYNC_LAZY_METATABLE_KEY);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    int isLazy = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return isLazy;
+}
+
+/// A C function that reads what a library keeps in the registry (the `io` functions read the
+/// default files) is about to cross into `L`: everything opens first. Called under `lua_pcall`.
+static inline int desync_lazy_open_all_protected(lua_State *L) {
+    desync_lazy_open_all(L);
     return 0;
 }
 
@@ -150,21 +227,31 @@ static inline int desync_lazy_pairs(lua_State *L) {
     return 3;
 }
 
-/// `setmetatable`, first opening every library when the table is the globals (the new metatable
-/// replaces the one that opens them), then calling the base library's (upvalue 1). The arguments
-/// are checked here as the base library checks them, so an error names `setmetatable`.
+/// The base library's `setmetatable` and `getmetatable`, as Lua 5.4 defines them, except that
+/// looking at or replacing the metatable of the globals while it is the one that opens libraries
+/// first opens them all and takes it off: a script then finds the globals as with everything open
+/// (no metatable), and a strict-mode metatable it makes or edits cannot lose a library. Plain C
+/// functions without upvalues, so that they cross between states as themselves.
 static inline int desync_lazy_setmetatable(lua_State *L) {
-    luaL_checktype(L, 1, LUA_TTABLE);
     int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
     luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (desync_lazy_is_lazy_globals(L, 1)) desync_lazy_open_all(L);
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
     lua_settop(L, 2);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-    int isGlobals = lua_rawequal(L, 1, -1);
-    lua_pop(L, 1);
-    if (isGlobals) desync_lazy_open_all(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, 2, 1);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static inline int desync_lazy_getmetatable(lua_State *L) {
+    luaL_checkany(L, 1);
+    if (desync_lazy_is_lazy_globals(L, 1)) desync_lazy_open_all(L);
+    if (!lua_getmetatable(L, 1)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    luaL_getmetafield(L, 1, "__metatable");
     return 1;
 }
 
@@ -192,14 +279,18 @@ static inline int desync_lazy_install(lua_State *L) {
     lua_pushstring(L, DESYNC_LAZY_NEXT_KEY);
     lua_getfield(L, -2, "next");
     lua_rawset(L, LUA_REGISTRYINDEX);
-    lua_getfield(L, -1, "setmetatable");
-    lua_pushcclosure(L, desync_lazy_setmetatable, 1);
+    lua_pushcfunction(L, desync_lazy_setmetatable);
     lua_setfield(L, -2, "setmetatable");
+    lua_pushcfunction(L, desync_lazy_getmetatable);
+    lua_setfield(L, -2, "getmetatable");
     lua_createtable(L, 0, 2);
     lua_pushcfunction(L, desync_lazy_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, desync_lazy_pairs);
     lua_setfield(L, -2, "__pairs");
+    lua_pushstring(L, DESYNC_LAZY_METATABLE_KEY);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
     lua_setmetatable(L, -2);
     return 0;
 }

@@ -20,7 +20,7 @@ struct TraceFile {
     /// A `path` that is the script, or any Lua file, is refused before it is touched: `--trace
     /// x.lua x.lua`, or `--trace x.lua` with the trace's name forgotten, emptied the script.
     static func start(_ path: String, runtime: LuaRuntime, script: String?) -> TraceFile? {
-        if path.hasSuffix(".lua") || script.map({ isSameFile(path, $0) }) == true {
+        if path.lowercased().hasSuffix(".lua") || script.map({ isSameFile(path, $0) }) == true {
             StandardStreams.write(
                 "\(HostInfo.programName): --trace would overwrite the Lua file '\(path)' (name the trace FILE.json)\n",
                 toError: true)

@@ -60,6 +60,45 @@ assert(not ok and err:find("bad argument #1 to 'setmetatable' (table expected, g
 desync.new("lazy libraries:"):sync(print, "print crossed")
 assert(fresh():sync(function() local t = setmetatable({}, { __tostring = function() return "T" end }) print("x", 1, nil, t) return true end))
 
+-- The io functions read the default files from the registry: sent into an object that has not
+-- opened io, they find them (this crashed the process).
+local write, flush = io.write, io.flush
+assert(fresh():sync(function() write("") flush() return true end))
+fresh():async(function(_, f) f() end, io.flush)
+
+-- Strict mode made by editing the globals' metatable, as scripts do: looking at it opens every
+-- library and gives nil, as in a state with everything open.
+assert(fresh():sync(function()
+  local mt = getmetatable(_G) or {}
+  mt.__newindex = function(_, n) error("assign to undeclared global " .. n, 2) end
+  mt.__index = function(_, n) error("variable " .. n .. " is not declared", 2) end
+  setmetatable(_G, mt)
+  return math.max(1, 2) + #table.concat({ "a" }) + (type(require) == "function" and 1 or 0)
+end) == 4)
+assert(fresh():sync(function()
+  assert(getmetatable(_G) == nil, "getmetatable(_G) in a job")
+  local mt = {}
+  setmetatable(_G, mt)
+  mt.__index = function(_, n) error("variable " .. n .. " is not declared", 2) end
+  return math.max(1, 2)
+end) == 2)
+
+-- setmetatable and getmetatable cross like any C function without upvalues.
+local sm = fresh():sync(function() return setmetatable end)
+assert(getmetatable(sm({}, { __index = { x = 1 } })).__index.x == 1)
+assert(fresh():sync(function() local setmetatable = setmetatable return function(t) return setmetatable(t, {}) end end) ~= nil)
+
+-- A require the job set before `package` opened stays.
+assert(fresh():sync(function() require = function(n) return "mine:" .. n end setmetatable(_G, nil) return require("x") end) == "mine:x")
+
+-- Under a memory limit a library still opens (as if it had been open from the start).
+local m = math
+for limit = 9000, 20000, 500 do
+  local limited = desync.new({}, { memory_limit = limit })
+  local ok, got = pcall(limited.sync, limited, function() return m end)
+  assert(not ok or got == math, "math arrived as " .. tostring(got) .. " at limit " .. limit)
+end
+
 -- A global set before its library was used stays the job's own.
 assert(fresh():sync(function() table = "mine" return table end) == "mine")
 print("lazy libraries: ok")

@@ -101,11 +101,25 @@ struct SchedulerState: Sendable {
         return ready.remove(at: index)
     }
 
-    /// Takes `queue` off the ready list if it is there, looking from the most recent end (where
-    /// a queue just handed back sits).
+    /// Takes `queue` off the ready list if it is there, looking from both ends inwards: a queue
+    /// just listed sits at the back, the oldest (which a caller syncing queues in order claims)
+    /// at the front; a search from one end made claiming the oldest of n listed queues O(n).
     mutating func unlist(_ queue: QueueCore) {
         defer { checkInvariants() }
-        if let index = ready.lastIndex(where: { $0 === queue }) { ready.remove(at: index) }
+        var front = ready.startIndex
+        var back = ready.endIndex
+        while front < back {
+            back -= 1
+            if ready[back] === queue {
+                ready.remove(at: back)
+                return
+            }
+            if front < back, ready[front] === queue {
+                ready.remove(at: front)
+                return
+            }
+            front += 1
+        }
     }
 
     /// A worker asks for work: after finishing a turn if `finishedTurn`, after being woken from

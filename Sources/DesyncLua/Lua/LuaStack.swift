@@ -437,6 +437,14 @@ package struct LuaStack {
         desync_pcall(state, arguments, results, handler)
     }
 
+    /// `protectedCall` for work a state would have done when it was made, before its memory
+    /// limit applied (opening a standard library on first use, `LazyLibraries`): plain
+    /// `lua_pcall`, so the allocations stay unable to fail, as they are while Swift runs.
+    @inlinable @inline(__always)
+    package func protectedCallOutsideLimit(arguments: Int32, results: Int32) -> Int32 {
+        lua_pcallk(state, arguments, results, 0, 0, nil)
+    }
+
     /// Compiles `source` and pushes the function, or the error message; returns the status.
     /// `lua_load` runs the parser protected, so a syntax error is a status, not a raise.
     /// `mode` is "t" (text), "b" (binary) or nil (both).

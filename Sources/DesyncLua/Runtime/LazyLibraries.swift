@@ -32,7 +32,35 @@ enum LazyLibraries {
         guard lua.reserve(4), lua.pushLoaded("desync") == LUA_TNIL else { return false }
         lua.pushCFunction(desync_lazy_preload)
         lua.push("desync")
-        return lua.protectedCall(arguments: 1, results: 1) == LUA_OK && lua.type(at: -1) == LUA_TTABLE
+        return lua.protectedCallOutsideLimit(arguments: 1, results: 1) == LUA_OK && lua.type(at: -1) == LUA_TTABLE
+    }
+
+    /// Pushes the library `name` (as `[UInt8]`: a module name that crossed) and returns true when
+    /// it is one `L` opens lazily (opening it if it is not open yet); else pushes nothing.
+    static func pushLibrary(named name: [UInt8], in L: OpaquePointer) -> Bool {
+        let lua = LuaStack(L)
+        let top = lua.top
+        guard lua.reserve(3) else { return false }
+        lua.pushCFunction(desync_lazy_preload)
+        LuaBytes.push(name, onto: L)
+        guard lua.protectedCallOutsideLimit(arguments: 1, results: 1) == LUA_OK, lua.type(at: -1) == LUA_TTABLE else {
+            lua.setTop(top)
+            return false
+        }
+        return true
+    }
+
+    /// A C function from another state is about to be pushed into `L`: if `L` opens libraries
+    /// lazily, all open first, as when every state had them from the start (the `io` functions
+    /// read the default files from the registry: `io.write` sent into a state without `io`
+    /// crashed the process). Protected: a failure leaves them as they were.
+    static func openAll(in L: OpaquePointer) {
+        let lua = LuaStack(L)
+        let top = lua.top
+        defer { lua.setTop(top) }
+        guard lua.reserve(3) else { return }
+        lua.pushCFunction(desync_lazy_open_all_protected)
+        _ = lua.protectedCallOutsideLimit(arguments: 0, results: 0)
     }
 
     /// `hook(name, library)`, called from C after a library opened: what desync adds to it.

@@ -32,12 +32,15 @@ enum StatePreparation {
         let context = LuaStack(L).extraSpace.pointee
         // Finalizers run by lua_close may call desync.self() after the object is gone.
         LuaStateContext.of(L)?.object = nil
-        // Finalizers may write too: the stream closes after them.
-        let standardOutput = LuaStateContext.of(L)?.standardOutput
         let held = desync_memory_of(L).map { Int(desync_memory_used($0)) } ?? 0
         LuaStack(L).close()
-        standardOutput?.close()
-        if let context { Unmanaged<LuaStateContext>.fromOpaque(context).release() }
+        // Finalizers may write too: the stream closes after them, read only now, since a
+        // finalizer may be what opened `io` and made it.
+        if let context {
+            let context = Unmanaged<LuaStateContext>.fromOpaque(context)
+            context._withUnsafeGuaranteedRef { $0.standardOutput?.close() }
+            context.release()
+        }
         FreedMemoryReturn.stateClosed(holding: held)
     }
 

@@ -88,8 +88,10 @@ struct LuaCargoPush {
         }
         lua.setTop(top)
 
-        // `desync_require` opens a library the target has not opened yet (`LazyLibraries`), and
-        // calls the target's `require` (raw `_G.require`) for anything else.
+        // A standard library the target has not opened yet opens as if it had been open from the
+        // start; anything else goes through the target's `require` (raw `_G.require`), as Lua
+        // code, under the target's memory limit.
+        if LazyLibraries.pushLibrary(named: module.name, in: L) { return nil }
         lua.pushCFunction(desync_require)
         LuaBytes.push(module.name, onto: L)
         if lua.protectedCall(arguments: 1, results: 1) == LUA_OK { return nil }
@@ -224,7 +226,9 @@ struct LuaCargoPush {
         case .reusableFunction(let code): LuaBytecode.pushReusable(code, onto: L)
         case .closure(let closure): pushClosure(closure, onto: L)
         case .flatTable(let bytes): LuaFlatTable.push(bytes, onto: L)
-        case .cFunction(let pointer): lua.pushCFunction(pointer.function, upvalues: 0)
+        case .cFunction(let pointer):
+            LazyLibraries.openAll(in: L)
+            lua.pushCFunction(pointer.function, upvalues: 0)
         case .shared(let object): LuaProxy.push(object, onto: L)
         case .globals: lua.rawGet(DESYNC_LUA_REGISTRYINDEX, index: lua_Integer(DESYNC_LUA_RIDX_GLOBALS))
         case .table, .function, .module: preconditionFailure("desync: a node or module value pushed without its graph")
