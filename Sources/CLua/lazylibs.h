@@ -255,11 +255,11 @@ static inline int desync_lazy_getmetatable(lua_State *L) {
     return 1;
 }
 
-/// `require(name)` for desync's transfer (a function that used a module crossed into this state):
-/// a lazy library opens directly; anything else goes through the state's `require`.
+/// `require(name)` for desync's transfer (a function that used a module crossed into this state),
+/// for a module that is no lazy library (`LazyLibraries.pushLibrary` serves those): the state's
+/// `require`, its `package` library opened first if need be.
 static inline int desync_require(lua_State *L) {
-    const char *name = luaL_checkstring(L, 1);
-    if (desync_lazy_open(L, name)) return 1;
+    luaL_checkstring(L, 1);
     if (desync_lazy_open(L, LUA_LOADLIBNAME)) lua_pop(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     lua_pushstring(L, "require");

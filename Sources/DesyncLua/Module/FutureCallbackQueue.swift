@@ -24,6 +24,17 @@ final class FutureCallbackQueue: Sendable {
         var ready: [Ready] = []
         /// -1 until `desync.poll_fd()` asks for it.
         var eventFD: Int32 = -1
+
+        /// Moves the waiting callbacks that `isDone` picks to `ready`, in registration order;
+        /// true if it moved any.
+        mutating func makeReady(where isDone: (Int, Ready) -> Bool) -> Bool {
+            let done = waiting.filter { isDone($0.key, $0.value) }.sorted { $0.key < $1.key }
+            for (number, ready) in done {
+                waiting.removeValue(forKey: number)
+                self.ready.append(ready)
+            }
+            return !done.isEmpty
+        }
     }
 
     private let state = NIOLockedValueBox(State())
@@ -53,11 +64,7 @@ final class FutureCallbackQueue: Sendable {
             // Callbacks of one future run in the order they were registered: one registered on
             // a future that had just finished is told at once, maybe before the future's own
             // wake-up has told the earlier ones.
-            let earlier = state.waiting.filter { $0.key < number && $0.value.future === ready.future }.sorted { $0.key < $1.key }
-            for (earlierNumber, earlierReady) in earlier {
-                state.waiting.removeValue(forKey: earlierNumber)
-                state.ready.append(earlierReady)
-            }
+            _ = state.makeReady { $0 < number && $1.future === ready.future }
             state.ready.append(ready)
             if state.eventFD >= 0 { Self.signal(state.eventFD) }
         }
@@ -68,12 +75,7 @@ final class FutureCallbackQueue: Sendable {
     /// which runs just after it publishes its outcome, has not told them yet.
     func seenDone(_ future: LuaFuture) {
         state.withLockedValue { state in
-            let done = state.waiting.filter { $0.value.future === future }.sorted { $0.key < $1.key }
-            guard !done.isEmpty else { return }
-            for (number, ready) in done {
-                state.waiting.removeValue(forKey: number)
-                state.ready.append(ready)
-            }
+            guard state.makeReady(where: { $1.future === future }) else { return }
             if state.eventFD >= 0 { Self.signal(state.eventFD) }
         }
     }
@@ -81,11 +83,7 @@ final class FutureCallbackQueue: Sendable {
     /// Everything ready, oldest first; the eventfd stops being readable.
     func takeAll() -> [Ready] {
         state.withLockedValue { state in
-            let done = state.waiting.filter { $0.value.future.isDone }.sorted { $0.key < $1.key }
-            for (number, ready) in done {
-                state.waiting.removeValue(forKey: number)
-                state.ready.append(ready)
-            }
+            _ = state.makeReady { $1.future.isDone }
             let taken = state.ready
             state.ready.removeAll()
             if state.eventFD >= 0 { Self.drain(state.eventFD) }

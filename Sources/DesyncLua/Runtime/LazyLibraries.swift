@@ -30,9 +30,7 @@ enum LazyLibraries {
         let top = lua.top
         defer { lua.setTop(top) }
         guard lua.reserve(4), lua.pushLoaded("desync") == LUA_TNIL else { return false }
-        lua.pushCFunction(desync_lazy_preload)
-        lua.push("desync")
-        return lua.protectedCallOutsideLimit(arguments: 1, results: 1) == LUA_OK && lua.type(at: -1) == LUA_TTABLE
+        return pushLibrary(named: Array("desync".utf8), in: L)
     }
 
     /// Pushes the library `name` (as `[UInt8]`: a module name that crossed) and returns true when
@@ -59,6 +57,12 @@ enum LazyLibraries {
         let top = lua.top
         defer { lua.setTop(top) }
         guard lua.reserve(3) else { return }
+        // Once everything is open, the metatable that opens libraries is off the globals: a C
+        // function sent in each job (`obj:async(print, x)`) then costs a look, not a call.
+        lua.pushGlobals()
+        let lazy = desync_lazy_is_lazy_globals(L, -1) != 0
+        lua.pop(1)
+        guard lazy else { return }
         lua.pushCFunction(desync_lazy_open_all_protected)
         _ = lua.protectedCallOutsideLimit(arguments: 0, results: 0)
     }
